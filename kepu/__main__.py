@@ -1,0 +1,3 @@
+from kepu.cli import main
+
+main()

@@ -1,0 +1,21 @@
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+
+from .models import User
+
+
+class UsernameOrPhoneBackend(ModelBackend):
+    """Log in with the username or, for accounts that have one, the phone number."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not username or password is None:
+            return None
+        login = username.strip()
+        user = User.objects.filter(Q(username__iexact=login) | Q(phone=login)).order_by("id").first()
+        if user is None:
+            # Spend the same time as a real check, so a timing probe cannot list accounts.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

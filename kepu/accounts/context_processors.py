@@ -1,0 +1,29 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+from .scope import REGION_WRITE_ROLES, scope_of
+
+
+def navigation(request):
+    """The menu shows only what the user's roles may use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    scope = scope_of(user)
+    items = [(_("首页"), reverse("home"), "house")]
+    if scope.is_staff:
+        items += [
+            (_("行政区划"), reverse("regions:browse"), "diagram-3"),
+            (_("单位"), reverse("orgs:list"), "building"),
+        ]
+    if scope.platform_admin or scope.region_paths(REGION_WRITE_ROLES):
+        items += [
+            (_("角色授权"), reverse("accounts:roles"), "person-badge"),
+            (_("审计日志"), reverse("core:audit"), "journal-text"),
+        ]
+    if scope.is_staff:
+        items.append((_("API 文档"), reverse("api-docs"), "braces"))
+    grants = [g for g in scope.grants if g.role != Role.CITIZEN]
+    choices = [(g.assignment_id, f"{g.unit_name or g.region_name} · {Role(g.role).label}") for g in grants]
+    return {"nav_items": items, "scope_choices": choices if len(choices) > 1 else []}

@@ -1,0 +1,14 @@
+from rest_framework.routers import DefaultRouter
+
+from kepu.accounts.api import MeView, RoleAssignmentViewSet
+from kepu.orgs.api import UnitViewSet
+from kepu.regions.api import RegionViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("units", UnitViewSet, basename="unit")
+router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+
+from django.urls import path  # noqa: E402
+
+urlpatterns = [path("users/me/", MeView.as_view(), name="users-me"), *router.urls]

@@ -1,0 +1,68 @@
+"""The measure registry: named figures computed from records, many regions in one query.
+
+A measure function takes a list of regions and a period (a year) and returns, for each region
+code, a MeasureValue. It must aggregate for all the regions at once (one query, not one per
+region): the comparison page asks for 41 districts, the scorecard for one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MeasureValue:
+    value: Decimal | int | float | None
+    numerator: Decimal | int | float | None = None
+    denominator: Decimal | int | float | None = None
+    # A link to the list of records behind the figure (the drill-down).
+    records_url: str = ""
+    # Why there is no value, when value is None.
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    unit: str
+    label: str
+    func: Callable[..., dict[str, MeasureValue]]
+    doc: str = ""
+
+    def compute(self, regions: Iterable, year: int) -> dict[str, MeasureValue]:
+        regions = list(regions)
+        if not regions:
+            return {}
+        values = self.func(regions, year)
+        missing = MeasureValue(None, reason="no_data")
+        return {region.code: values.get(region.code, missing) for region in regions}
+
+
+_registry: dict[str, Measure] = {}
+
+
+def measure(key: str, *, unit: str, label: str):
+    """Register a measure function under a key that standards refer to."""
+
+    def register(func):
+        if key in _registry and _registry[key].func is not func:
+            raise ValueError(f"measure {key!r} is registered twice")
+        _registry[key] = Measure(key, unit, str(label), func, (func.__doc__ or "").strip())
+        return func
+
+    return register
+
+
+def get_measure(key: str) -> Measure:
+    try:
+        return _registry[key]
+    except KeyError:
+        raise KeyError(f"unknown measure {key!r}") from None
+
+
+def all_measures() -> dict[str, Measure]:
+    return dict(sorted(_registry.items()))

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from kepu.regions.models import Region
+from kepu.regions.querysets import subtree_q
+
+from .models import Unit
+from .policies import unit_policy
+
+
+def unit_list(user, *, region: Region | None = None, types: list[str] | None = None,
+              query: str = "") -> QuerySet[Unit]:
+    """Visible units, optionally in a region's whole subtree, of some types, matching a name."""
+    qs = unit_policy.visible_to(user).select_related("region", "parent")
+    if region is not None:
+        qs = qs.filter(subtree_q([region.path], field="region__path"))
+    if types:
+        qs = qs.filter(type__in=types)
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
+    return qs.order_by("region__path", "name", "id")
+
+
+def parent_choices(user, region: Region) -> QuerySet[Unit]:
+    """Units that may be a parent of a unit in `region`: visible ones in it or above it."""
+    return (unit_policy.visible_to(user).filter(region__path__in=region.ancestor_paths())
+            .select_related("region").order_by("region__depth", "name"))

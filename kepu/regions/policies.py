@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.db.models import Q
+
+from kepu.accounts.scope import REGION_WRITE_ROLES, STAFF_ROLES, scope_of
+from kepu.core.policies import Policy
+
+from .models import Region
+from .querysets import subtree_q
+
+
+class RegionPolicy(Policy):
+    """Staff see their subtrees and the regions above them; region admins change their subtrees."""
+
+    model = Region
+
+    def visible_to(self, user):
+        scope = scope_of(user)
+        qs = Region.objects.all()
+        if scope.platform_admin:
+            return qs
+        if not scope.grants:
+            return qs.none()
+        return qs.filter(
+            subtree_q(scope.region_paths(STAFF_ROLES)) | Q(path__in=scope.ancestor_paths())
+        )
+
+    def can(self, user, action, obj=None):
+        if user is None:  # the system itself (commands, tasks)
+            return True
+        scope = scope_of(user)
+        if action == "view":
+            return obj is None or self.visible_to(user).filter(pk=obj.pk).exists()
+        if scope.platform_admin:
+            return True
+        if action in ("change", "add_child", "set_population"):
+            return obj is not None and scope.covers_path(obj.path, REGION_WRITE_ROLES)
+        return False
+
+    def can_browse(self, user) -> bool:
+        return scope_of(user).is_staff
+
+
+region_policy = RegionPolicy()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Region
+from .policies import region_policy
+
+
+def region_roots(user) -> QuerySet[Region]:
+    """Where the tree starts for this user: the top of what they can see."""
+    visible = region_policy.visible_to(user)
+    top = visible.order_by("depth").values_list("depth", flat=True).first()
+    if top is None:
+        return visible.none()
+    return region_children_qs(visible.filter(depth=top))
+
+
+def region_children(user, region: Region) -> QuerySet[Region]:
+    """The visible direct children of a region, with their own child counts and population."""
+    return region_children_qs(region_policy.visible_to(user).filter(parent=region))
+
+
+def region_children_qs(qs: QuerySet[Region]) -> QuerySet[Region]:
+    return qs.annotate(child_count=Count("children", distinct=True)).with_latest_population().order_by("code")
+
+
+def region_search(user, query: str, limit: int = 100) -> QuerySet[Region]:
+    """Visible regions whose name contains the query or whose code starts with it."""
+    query = query.strip()
+    qs = region_policy.visible_to(user).select_related("parent")
+    if not query:
+        return qs.none()
+    return qs.filter(Q(name__icontains=query) | Q(code__startswith=query)).order_by("depth", "code")[:limit]
+
+
+def region_breadcrumbs(user, region: Region) -> list[Region]:
+    """The visible regions from the top down to this one."""
+    return list(region_policy.visible_to(user).filter(path__in=region.ancestor_paths()).order_by("depth"))

@@ -1,0 +1,287 @@
+"""Kepu settings: one module, driven by KEPU_* environment variables.
+
+Bad values fail at start with ImproperlyConfigured naming the variable, so an operator never
+finds out about a typo from a 500 page.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+
+
+def env_path(name: str, default: Path) -> Path:
+    raw = os.environ.get(name)
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = env_path("KEPU_VAR_DIR", BASE_DIR / "var")
+DEBUG = env_bool("KEPU_DEBUG", False)
+
+# --- database -----------------------------------------------------------------------------------
+
+DATABASE_URL = os.environ.get("KEPU_DATABASE_URL", "").strip()
+EMBEDDED = not DATABASE_URL or DATABASE_URL.startswith("sqlite:")
+if not DATABASE_URL:
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'kepu.sqlite3'}"
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0 if EMBEDDED else 60)
+except Exception as exc:  # dj_database_url raises several types for a bad URL
+    raise ImproperlyConfigured(f"KEPU_DATABASE_URL is not a valid database URL: {exc}") from exc
+if _db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+    raise ImproperlyConfigured(
+        "KEPU_DATABASE_URL must use sqlite:/// or postgres://; got " + urlparse(DATABASE_URL).scheme
+    )
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout instead of
+    # one failing with "database is locked" halfway through a transaction.
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    if _db["NAME"] != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+else:
+    _db["CONN_HEALTH_CHECKS"] = True
+_db["ATOMIC_REQUESTS"] = False
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- secret key ---------------------------------------------------------------------------------
+
+
+def _embedded_secret_key() -> str:
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+SECRET_KEY = os.environ.get("KEPU_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not EMBEDDED and not DEBUG:
+        raise ImproperlyConfigured(
+            "KEPU_SECRET_KEY must be set when KEPU_DEBUG is off and KEPU_DATABASE_URL names a real "
+            "database"
+        )
+    SECRET_KEY = _embedded_secret_key()
+elif len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("KEPU_SECRET_KEY is too short: use at least 32 random characters")
+
+# --- hosts, security ----------------------------------------------------------------------------
+
+ALLOWED_HOSTS = env_list("KEPU_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("KEPU_CSRF_TRUSTED_ORIGINS", "")
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"KEPU_CSRF_TRUSTED_ORIGINS entry {_origin!r} must start with http:// or https://"
+        )
+HTTPS = env_bool("KEPU_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- applications -------------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "kepu.core",
+    "kepu.regions",
+    "kepu.orgs",
+    "kepu.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "kepu.accounts.middleware.ScopeMiddleware",
+]
+
+ROOT_URLCONF = "kepu.urls"
+WSGI_APPLICATION = "kepu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kepu.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- accounts -----------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["kepu.accounts.backends.UsernameOrPhoneBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# Lockout: this many failures for one login name within the window lock it for the window.
+KEPU_LOGIN_MAX_FAILURES = int(os.environ.get("KEPU_LOGIN_MAX_FAILURES", "5"))
+KEPU_LOGIN_LOCK_MINUTES = int(os.environ.get("KEPU_LOGIN_LOCK_MINUTES", "15"))
+
+# --- languages and time -------------------------------------------------------------------------
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- files --------------------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env_path("KEPU_STATIC_ROOT", VAR_DIR / "static")
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env_path("KEPU_MEDIA_ROOT", VAR_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "kepu.core.storage.StaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# --- cache --------------------------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("KEPU_REDIS_URL", "").strip()
+if REDIS_URL:
+    if urlparse(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured("KEPU_REDIS_URL must start with redis://, rediss:// or unix://")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- background tasks ---------------------------------------------------------------------------
+
+TASKS_MODE = os.environ.get("KEPU_TASKS", "immediate" if EMBEDDED else "database").strip()
+if TASKS_MODE not in ("immediate", "database"):
+    raise ImproperlyConfigured("KEPU_TASKS must be 'immediate' or 'database'")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TASKS_MODE == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# --- e-mail -------------------------------------------------------------------------------------
+
+EMAIL_HOST = os.environ.get("KEPU_SMTP_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("KEPU_FROM_EMAIL", "kepu@localhost")
+
+# --- API ----------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "kepu.core.api.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kepu.core.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kepu API",
+    "DESCRIPTION": "科普 platform API. Errors are JSON objects {message, code, extra}.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- logging ------------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("KEPU_LOG_LEVEL", "WARNING")},
+}
