@@ -206,6 +206,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env_path("KEPU_STATIC_ROOT", VAR_DIR / "static")
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_path("KEPU_MEDIA_ROOT", VAR_DIR / "media")
 STORAGES = {

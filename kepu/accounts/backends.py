@@ -1,7 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
 
 from .models import User
+from .selectors import user_by_login
 
 
 class UsernameOrPhoneBackend(ModelBackend):
@@ -10,8 +10,7 @@ class UsernameOrPhoneBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        login = username.strip()
-        user = User.objects.filter(Q(username__iexact=login) | Q(phone=login)).order_by("id").first()
+        user = user_by_login(username)
         if user is None:
             # Spend the same time as a real check, so a timing probe cannot list accounts.
             User().set_password(password)

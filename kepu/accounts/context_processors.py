@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .middleware import active_grant
 from .models import Role
 from .scope import REGION_WRITE_ROLES, scope_of
 
@@ -26,4 +27,6 @@ def navigation(request):
         items.append((_("API 文档"), reverse("api-docs"), "braces"))
     grants = [g for g in scope.grants if g.role != Role.CITIZEN]
     choices = [(g.assignment_id, f"{g.unit_name or g.region_name} · {Role(g.role).label}") for g in grants]
-    return {"nav_items": items, "scope_choices": choices if len(choices) > 1 else []}
+    current = active_grant(request)
+    return {"nav_items": items, "scope_choices": choices if len(choices) > 1 else [],
+            "active_grant_id": current.assignment_id if current else None}

@@ -1,11 +1,12 @@
 from django.utils.functional import SimpleLazyObject
 
-from .scope import scope_of
+from .scope import Grant, scope_of
 
 ACTIVE_GRANT_SESSION_KEY = "kepu_active_grant"
 
 
-def _active_grant(request):
+def active_grant(request) -> Grant | None:
+    """The role assignment the user chose to work under (the region switcher), or their first."""
     scope = scope_of(request.user)
     wanted = request.session.get(ACTIVE_GRANT_SESSION_KEY) if hasattr(request, "session") else None
     staff_grants = [g for g in scope.grants if g.role != "citizen"]
@@ -16,12 +17,11 @@ def _active_grant(request):
 
 
 class ScopeMiddleware:
-    """Resolve the user's scope and chosen working region once per request, lazily."""
+    """Resolve the user's scope once per request, lazily (the API resolves its own after auth)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.scope = SimpleLazyObject(lambda: scope_of(request.user))
-        request.active_grant = SimpleLazyObject(lambda: _active_grant(request))
         return self.get_response(request)

@@ -37,7 +37,7 @@ class Scope:
 
     def region_paths(self, roles=STAFF_ROLES) -> list[str]:
         """Roots of the region subtrees the user holds any of `roles` over."""
-        return sorted({g.region_path for g in self.grants if g.region_id and g.role in roles})
+        return sorted({g.region_path for g in self.grants if g.unit_id is None and g.role in roles})
 
     def unit_ids(self, roles=STAFF_ROLES) -> set[int]:
         return {g.unit_id for g in self.grants if g.unit_id and g.role in roles}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from kepu.core.selectors import audit_entries_visible_to
 from kepu.orgs.models import Unit, UnitType
@@ -9,7 +9,7 @@ from kepu.regions.models import Region
 from kepu.regions.policies import region_policy
 from kepu.regions.querysets import subtree_q
 
-from .models import Role
+from .models import Role, User
 from .scope import Grant, scope_of
 
 
@@ -48,3 +48,9 @@ def home_context(user, grant: Grant | None) -> dict:
         if scope.is_staff else [],
     )
     return context
+
+
+def user_by_login(login: str) -> User | None:
+    """The account a login name means: its username (any case) or its phone number."""
+    login = login.strip()
+    return User.objects.filter(Q(username__iexact=login) | Q(phone=login)).order_by("id").first()

@@ -18,6 +18,8 @@ from kepu.core.errors import Conflict
 from .models import LoginThrottle, Role, RoleAssignment, User
 from .policies import role_assignment_policy
 from .scope import forget_scope
+from .selectors import user_by_login
+from .tasks import notify_login_locked
 
 
 @transaction.atomic
@@ -113,6 +115,11 @@ def _record_failure(login: str) -> None:
             return
         LoginThrottle.objects.filter(pk=row.pk).update(failures=F("failures") + 1)
         row.refresh_from_db()
-        if row.failures >= settings.KEPU_LOGIN_MAX_FAILURES:
+        if row.failures >= settings.KEPU_LOGIN_MAX_FAILURES and row.locked_until is None:
             LoginThrottle.objects.filter(pk=row.pk).update(locked_until=now + window)
-            log_action(actor=None, action="user.login_locked", changes={"login": ident})
+            user = user_by_login(login)
+            log_action(actor=None, action="user.login_locked", obj=user, changes={"login": ident})
+            if user is not None and user.email:
+                minutes = settings.KEPU_LOGIN_LOCK_MINUTES
+                transaction.on_commit(lambda: notify_login_locked.enqueue(user.pk, minutes))
+

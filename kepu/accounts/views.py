@@ -15,7 +15,7 @@ from kepu.regions.policies import region_policy
 
 from . import selectors, services
 from .forms import GrantForm, LoginForm
-from .middleware import ACTIVE_GRANT_SESSION_KEY
+from .middleware import ACTIVE_GRANT_SESSION_KEY, active_grant
 from .models import User
 from .policies import role_assignment_policy
 
@@ -46,7 +46,7 @@ def logout_view(request):
 @login_required
 def home(request):
     """Each role's start page: the working region's figures, the unit, or the citizen's welcome."""
-    context = selectors.home_context(request.user, request.active_grant)
+    context = selectors.home_context(request.user, active_grant(request))
     return render(request, "accounts/home.html", context)
 
 

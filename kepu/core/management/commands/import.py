@@ -1,0 +1,49 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kepu.core.imports import error_workbook, get_importer, importer_kinds, run_import, template_workbook
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a csv or xlsx file: kepu import KIND FILE [--dry-run]. Exit status 0 when imported, "
+        "1 when the file has errors (nothing is written), 2 for a usage error."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", help="what the file holds: " + ", ".join(importer_kinds()))
+        parser.add_argument("file", nargs="?", help="the csv or xlsx file")
+        parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+        parser.add_argument("--errors-to", metavar="XLSX", help="write the rows with their errors to this workbook")
+        parser.add_argument("--template", metavar="XLSX", help="write an empty template for KIND and exit")
+
+    def handle(self, *args, kind, file, dry_run, errors_to, template, **options):
+        if kind not in importer_kinds():
+            raise CommandError(f"unknown import kind {kind!r}; choose one of: {', '.join(importer_kinds())}", returncode=2)
+        importer = get_importer(kind)
+        if template:
+            Path(template).write_bytes(template_workbook(importer))
+            self.stdout.write(f"template written to {template}")
+            return
+        if not file:
+            raise CommandError("give the FILE to import (or --template)", returncode=2)
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"no such file: {file}", returncode=2)
+        result = run_import(importer, path.read_bytes(), filename=path.name, actor=None, dry_run=dry_run)
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(f"{path.name}: {error}")
+            self.stderr.write(f"{len(result.errors)} 个错误，未写入任何数据。({len(result.errors)} error(s), nothing written)")
+            if errors_to:
+                Path(errors_to).write_bytes(error_workbook(result))
+                self.stderr.write(f"errors written to {errors_to}")
+            sys.exit(1)
+        verb = "would be" if dry_run else "were"
+        self.stdout.write(
+            f"{path.name}: {result.total_rows} rows; {result.created} {verb} created, "
+            f"{result.updated} {verb} updated, {result.skipped} skipped"
+            + (" (dry run: nothing written)" if dry_run else "")
+        )

@@ -1,0 +1,222 @@
+"""Who may see and change what, in pages and API alike.
+
+Out of scope answers 404 (the same as "does not exist"); in scope but not allowed answers 403;
+anonymous pages redirect to the login and anonymous API calls answer 401.
+"""
+
+import pytest
+
+from kepu.accounts.models import Role, RoleAssignment
+from kepu.core.audit import log_action
+from kepu.orgs.models import Unit
+from kepu.regions.models import Region
+
+PERSONAS = ["platform_admin", "city_admin", "yc_admin", "spb_admin", "yc_liaison", "yc_reviewer", "citizen", "outsider", "anonymous"]
+
+
+def expect(table: dict, persona: str):
+    return table.get(persona, table.get("*"))
+
+
+# --- pages: viewing ------------------------------------------------------------------------------
+
+VIEW_PAGES = [
+    ("/regions/500118/", {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "spb_admin": 404,
+                          "yc_liaison": 200, "yc_reviewer": 200, "citizen": 403, "outsider": 403, "anonymous": 302}),
+    ("/regions/500106/", {"platform_admin": 200, "city_admin": 200, "yc_admin": 404, "spb_admin": 200,
+                          "yc_liaison": 404, "yc_reviewer": 404, "citizen": 403, "outsider": 403, "anonymous": 302}),
+    ("/regions/500106/children/", {"platform_admin": 200, "city_admin": 200, "yc_admin": 404, "spb_admin": 200,
+                                   "yc_liaison": 404, "yc_reviewer": 404, "citizen": 403, "outsider": 403, "anonymous": 302}),
+    ("/regions/500118001/", {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "spb_admin": 404,
+                             "yc_liaison": 404, "yc_reviewer": 200, "citizen": 403, "outsider": 403, "anonymous": 302}),
+    ("/units/?region=500106", {"platform_admin": 200, "city_admin": 200, "yc_admin": 404, "spb_admin": 200,
+                               "yc_liaison": 404, "yc_reviewer": 404, "citizen": 403, "outsider": 403, "anonymous": 302}),
+    ("/accounts/roles/", {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "spb_admin": 200,
+                          "*": 403, "anonymous": 302}),
+    ("/audit/", {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "spb_admin": 200,
+                 "*": 403, "anonymous": 302}),
+    ("/", {"*": 200, "anonymous": 302}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("url", "table"), VIEW_PAGES, ids=[u for u, _t in VIEW_PAGES])
+def test_page_view_matrix(client_for, persona, url, table):
+    assert client_for(persona).get(url).status_code == expect(table, persona)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_unit_detail_page_matrix(client_for, persona, spb_education, yc_education):
+    spb = {"platform_admin": 200, "city_admin": 200, "spb_admin": 200, "citizen": 404, "outsider": 404, "anonymous": 302, "*": 404}
+    yc = {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "yc_liaison": 200, "yc_reviewer": 200,
+          "citizen": 404, "outsider": 404, "anonymous": 302, "*": 404}
+    client = client_for(persona)
+    assert client.get(f"/units/{spb_education.pk}/").status_code == expect(spb, persona)
+    assert client.get(f"/units/{yc_education.pk}/").status_code == expect(yc, persona)
+
+
+# --- pages: changing -----------------------------------------------------------------------------
+
+EDIT_REGION = {"platform_admin": 302, "city_admin": 302, "spb_admin": 302, "yc_admin": 404, "yc_liaison": 404,
+               "yc_reviewer": 404, "citizen": 404, "outsider": 404, "anonymous": 302}
+EDIT_OWN_REGION = {"platform_admin": 302, "city_admin": 302, "yc_admin": 302, "spb_admin": 404, "yc_liaison": 403,
+                   "yc_reviewer": 403, "citizen": 403, "outsider": 404, "anonymous": 302}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_region_edit_page_matrix(client_for, persona):
+    client = client_for(persona)
+    data = {"name": "沙坪坝区", "kind": "district", "urban_rural_code": ""}
+    assert client.post("/regions/500106/edit/", data).status_code == EDIT_REGION[persona]
+    data = {"name": "永川区", "kind": "district", "urban_rural_code": ""}
+    assert client.post("/regions/500118/edit/", data).status_code == EDIT_OWN_REGION[persona]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["yc_admin", "yc_liaison", "yc_reviewer", "citizen", "outsider"])
+def test_others_cannot_change_another_districts_rows(client_for, persona, spb_education):
+    client = client_for(persona)
+    client.post("/regions/500106/edit/", {"name": "改名", "kind": "district", "urban_rural_code": ""})
+    client.post(f"/units/{spb_education.pk}/edit/", {"name": "改名", "type": "party_government", "contact_name": "x"})
+    client.post("/regions/500106/population/", {"year": 2024, "residents": 1, "source": "entered"})
+    api = client_for(persona)
+    api.patch("/api/v1/regions/500106/", {"name": "改名"}, content_type="application/json")
+    api.patch(f"/api/v1/units/{spb_education.pk}/", {"name": "改名"}, content_type="application/json")
+    assert Region.objects.get(code="500106").name == "沙坪坝区"
+    assert Unit.objects.get(pk=spb_education.pk).name == "区教委"
+    assert not Region.objects.get(code="500106").populations.exists()
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+API_DETAIL = [
+    ("/api/v1/regions/500106/", {"platform_admin": 200, "city_admin": 200, "spb_admin": 200, "anonymous": 401, "*": 404}),
+    ("/api/v1/regions/500118/", {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "yc_liaison": 200,
+                                 "yc_reviewer": 200, "citizen": 200, "spb_admin": 404, "outsider": 404, "anonymous": 401}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("url", "table"), API_DETAIL, ids=[u for u, _t in API_DETAIL])
+def test_api_detail_matrix(client_for, persona, url, table):
+    response = client_for(persona).get(url)
+    assert response.status_code == expect(table, persona)
+    if response.status_code >= 400:
+        assert set(response.json()) == {"message", "code", "extra"}
+
+
+API_PATCH_OWN = {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "yc_liaison": 403, "yc_reviewer": 403,
+                 "citizen": 403, "spb_admin": 404, "outsider": 404, "anonymous": 401}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_api_region_patch_matrix(client_for, persona):
+    response = client_for(persona).patch("/api/v1/regions/500118/", {"urban_rural_code": "111"},
+                                         content_type="application/json")
+    assert response.status_code == API_PATCH_OWN[persona]
+    assert response.json()["code"] if response.status_code >= 400 else response.json()["urban_rural_code"] == "111"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_api_unit_patch_matrix(client_for, persona, yc_education):
+    expected = {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "yc_liaison": 200, "yc_reviewer": 403,
+                "spb_admin": 404, "citizen": 404, "outsider": 404, "anonymous": 401}
+    response = client_for(persona).patch(f"/api/v1/units/{yc_education.pk}/", {"contact_name": "王老师"},
+                                         content_type="application/json")
+    assert response.status_code == expected[persona]
+
+
+@pytest.mark.django_db
+def test_liaison_may_change_contacts_but_not_the_name(client_for, yc_education):
+    client = client_for("yc_liaison")
+    response = client.patch(f"/api/v1/units/{yc_education.pk}/", {"name": "新名称"}, content_type="application/json")
+    assert response.status_code == 403
+    response = client.post(f"/units/{yc_education.pk}/edit/", {"contact_name": "李老师", "contact_phone": "023-49800000",
+                                                               "email": "", "address": "", "name": "新名称"})
+    assert response.status_code == 302
+    yc_education.refresh_from_db()
+    assert (yc_education.name, yc_education.contact_name) == ("区教委", "李老师")
+
+
+# --- leaks: no list shows another district's rows --------------------------------------------------
+
+def _codes(payload, key):
+    return [row[key] for row in payload["results"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("persona", "own", "other"), [("yc_admin", "500118", "500106"), ("spb_admin", "500106", "500118")])
+def test_api_lists_never_show_another_district(client_for, persona, own, other):
+    client = client_for(persona)
+    regions = client.get("/api/v1/regions/", {"page_size": 500}).json()
+    paths = {r.path for r in Region.objects.filter(code__in=_codes(regions, "code"))}
+    assert paths and all(p.startswith(f"500000/{own}/") or p == "500000/" for p in paths)
+    assert other not in _codes(client.get("/api/v1/regions/", {"parent": "500000"}).json(), "code")
+    units = client.get("/api/v1/units/", {"page_size": 500}).json()
+    assert units["count"] > 0
+    assert {u["region"][:6] for u in units["results"]} == {own}
+    assert client.get("/api/v1/units/", {"region": other}).json()["count"] == 0
+    assert client.get("/api/v1/regions/", {"q": "沙坪坝" if other == "500106" else "永川"}).json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_city_admin_sees_every_district(client_for):
+    response = client_for("city_admin").get("/api/v1/regions/", {"parent": "500000", "page_size": 100})
+    assert response.json()["count"] == 41
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["citizen", "outsider"])
+def test_citizens_see_no_units(client_for, persona):
+    assert client_for(persona).get("/api/v1/units/").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_role_assignments_stay_inside_the_subtree(client_for, personas):
+    spb_assignment = RoleAssignment.objects.get(user=personas.spb_admin)
+    client = client_for("yc_admin")
+    listed = client.get("/api/v1/role-assignments/").json()
+    assert spb_assignment.pk not in [row["id"] for row in listed["results"]]
+    assert client.get(f"/api/v1/role-assignments/{spb_assignment.pk}/").status_code == 404
+    assert client.delete(f"/api/v1/role-assignments/{spb_assignment.pk}/").status_code == 404
+    assert client.post(f"/accounts/roles/{spb_assignment.pk}/revoke/").status_code == 404
+    response = client.post("/api/v1/role-assignments/", {"user": "outsider_target", "role": "region_admin", "region": "500106"},
+                           content_type="application/json")
+    assert response.status_code == 400  # no such user: checked before the region
+    personas.outsider  # noqa: B018 - create the account
+    response = client.post("/api/v1/role-assignments/", {"user": "outsider", "role": "region_admin", "region": "500106"},
+                           content_type="application/json")
+    assert response.status_code == 404
+    assert RoleAssignment.objects.filter(user=spb_assignment.user).count() == 1
+    assert not RoleAssignment.objects.filter(user=personas.outsider).exists()
+
+
+@pytest.mark.django_db
+def test_region_admin_cannot_make_a_platform_admin(client_for, personas):
+    personas.outsider  # noqa: B018
+    response = client_for("city_admin").post("/api/v1/role-assignments/", {"user": "outsider", "role": "platform_admin"},
+                                             content_type="application/json")
+    assert response.status_code == 403
+    assert not RoleAssignment.objects.filter(user=personas.outsider).exists()
+
+
+@pytest.mark.django_db
+def test_audit_log_is_scoped(client_for, shapingba, yongchuan):
+    log_action(actor=None, action="region.updated", obj=shapingba, changes={"name": ["a", "b"]})
+    log_action(actor=None, action="region.updated", obj=yongchuan, changes={"name": ["c", "d"]})
+    page = client_for("yc_admin").get("/audit/").content.decode()
+    assert "永川区" in page and "沙坪坝区" not in page
+    page = client_for("city_admin").get("/audit/").content.decode()
+    assert "永川区" in page and "沙坪坝区" in page
+
+
+@pytest.mark.django_db
+def test_role_labels_exist_for_every_role():
+    assert set(Role.values) == {"platform_admin", "region_admin", "unit_liaison", "reviewer", "expert",
+                                "team_leader", "village_officer", "citizen"}
