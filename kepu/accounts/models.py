@@ -118,3 +118,6 @@ class LoginThrottle(models.Model):
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+
+    def __str__(self) -> str:
+        return f"{self.identifier}: {self.failures}"

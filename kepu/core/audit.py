@@ -32,6 +32,16 @@ def apply_changes(obj: models.Model, data: dict[str, Any]) -> dict[str, list[Any
     return changes
 
 
+def check_unchanged(obj: models.Model, unchanged_since) -> None:
+    """Refuse a write based on a stale read: the row changed after the editor loaded it."""
+    if unchanged_since is not None and getattr(obj, "updated_at", None) != unchanged_since:
+        from django.utils.translation import gettext as _
+
+        from .errors import Conflict
+
+        raise Conflict(_("该记录在您打开后已被他人修改，请刷新页面后重新填写。"), code="stale")
+
+
 def log_action(
     *,
     actor,
@@ -51,6 +61,6 @@ def log_action(
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        changes={k: v for k, v in (changes or {}).items()},
+        changes=dict(changes or {}),
         scope_path=scope_path or "",
     )

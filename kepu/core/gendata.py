@@ -112,13 +112,27 @@ FULL_EXTRAS = [
     ("{P}青少年活动中心", UnitType.VENUE_OPERATOR, "团{P}委"),
 ]
 
-# How much gets built at each profile.
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much of a district gets built."""
+
+    depts: str  # "core" (宣传部, 教委, 科技局) or "all"
+    societies: int = 0
+    hospitals: int = 0
+    schools: int = 0  # district-level schools, a quarter of them secondary
+    firms: int = 0
+    social: int = 0
+    towns: str = "none"  # town-level units: none, gov (the government only), standard, full
+    colleges: int = 0
+
+
 PROFILES = {
-    #            departments societies hospitals d.schools firms social town_units  agri_assoc
-    "minimal":  dict(depts="core", societies=0, hospitals=0, schools=0, firms=0, social=0, towns="none", colleges=0),
-    "small":    dict(depts="all", societies=5, hospitals=0, schools=0, firms=0, social=0, towns="gov", colleges=0),
-    "standard": dict(depts="all", societies=5, hospitals=3, schools=8, firms=60, social=10, towns="standard", colleges=0),
-    "full":     dict(depts="all", societies=12, hospitals=3, schools=60, firms=300, social=40, towns="full", colleges=4),
+    "minimal": Profile("core"),
+    "small": Profile("all", societies=5, towns="gov"),
+    "standard": Profile("all", societies=5, hospitals=3, schools=8, firms=60, social=10, towns="standard"),
+    "full": Profile("all", societies=12, hospitals=3, schools=60, firms=300, social=40, towns="full", colleges=4),
 }
 
 
@@ -387,39 +401,39 @@ class Plan:
         add(district, fmt(ASSOCIATION[0]), ASSOCIATION[1],
             aliases=[f"{district.name}科学技术协会"],
             email=f"kx{len(district.code)}{district.code}@example.cn")
-        departments = CORE_DEPARTMENTS + (MORE_DEPARTMENTS if profile["depts"] == "all" else [])
+        departments = CORE_DEPARTMENTS + (MORE_DEPARTMENTS if profile.depts == "all" else [])
         for template, type_, parent in departments:
             name = fmt(template)
             aliases = [name[1:]] if name.startswith(prefix) else []
             add(district, name, type_, parent, aliases)
-        for society in (SOCIETIES + MORE_SOCIETIES)[: profile["societies"]]:
+        for society in (SOCIETIES + MORE_SOCIETIES)[: profile.societies]:
             add(district, fmt("{P}") + society, UnitType.SOCIETY, "{P}科协")
-        for hospital in HOSPITALS[: profile["hospitals"]]:
+        for hospital in HOSPITALS[: profile.hospitals]:
             add(district, fmt("{P}") + hospital, UnitType.HOSPITAL, "{P}卫生健康委")
         if profile_name == "full":
             for template, type_, parent in FULL_EXTRAS:
                 add(district, fmt(template), type_, parent)
         # District schools: numbered secondary schools, then named primary schools.
-        n_secondary = max(0, profile["schools"] // 4)
+        n_secondary = max(0, profile.schools // 4)
         for i in range(1, n_secondary + 1):
             add(district, fmt("{P}第") + _numeral(i) + "中学", UnitType.SECONDARY_SCHOOL, "{P}教委")
         school_stems: set[str] = set()
-        for _i in range(profile["schools"] - n_secondary):
+        for _i in range(profile.schools - n_secondary):
             stem = _unique_name(rng, school_stems, lambda: _community_stem(rng))
             add(district, fmt("{P}") + stem + "小学", UnitType.PRIMARY_SCHOOL, "{P}教委")
-        for _i in range(profile["colleges"]):
+        for _i in range(profile.colleges):
             stem = _unique_name(rng, school_stems, lambda: _community_stem(rng))
             add(district, f"重庆{stem}职业技术学院", UnitType.UNIVERSITY)
         firm_names: set[str] = set()
-        for _i in range(profile["firms"]):
+        for _i in range(profile.firms):
             firm = _unique_name(rng, firm_names, lambda: rng.choice(FIRM) + rng.choice(FIRM))
             add(district, f"重庆{short}{firm}{rng.choice(INDUSTRIES)}有限公司", UnitType.ENTERPRISE)
         social_names: set[str] = set()
-        for _i in range(profile["social"]):
+        for _i in range(profile.social):
             stem = _unique_name(rng, social_names, lambda: _community_stem(rng) + rng.choice(SOCIAL))
             add(district, short + stem, UnitType.SOCIAL_ORG, "{P}民政局")
 
-        mode = profile["towns"]
+        mode = profile.towns
         if mode == "none":
             return
         for town in district.children:

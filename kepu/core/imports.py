@@ -209,8 +209,8 @@ def run_import(importer: Importer, data: bytes | BinaryIO, *, filename: str, act
             cleaned.append((row_number, importer.clean_row(values, row_number)))
         except RowInvalid as invalid:
             result.errors.extend(RowError(row_number, col, msg) for col, msg in invalid.problems)
-    if not result.errors:
-        result.errors.extend(importer.check_rows(cleaned))
+    # Cross-row checks run on the rows that cleaned, so one pass shows every problem.
+    result.errors.extend(importer.check_rows(cleaned))
     if result.errors:
         result.errors.sort(key=lambda e: e.row)
         return result

@@ -1,3 +1,4 @@
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -5,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 contact_phone_validator = RegexValidator(
     r"^[0-9+\-() ]{7,20}$", _("请输入有效的电话号码（数字、空格、+、-、括号，7 到 20 位）。")
 )
+
+
+class ReadableJSONEncoder(DjangoJSONEncoder):
+    """Store Chinese as itself, not as \\u escapes, so that text search inside the JSON works."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 class UnitType(models.TextChoices):
@@ -39,7 +48,7 @@ class Unit(models.Model):
         related_name="children",
     )
     # Other names the unit goes by in documents (e.g. 农业农村委 for 区农业农村委), for matching.
-    aliases = models.JSONField(_("别名"), default=list, blank=True)
+    aliases = models.JSONField(_("别名"), default=list, blank=True, encoder=ReadableJSONEncoder)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(
         _("联系电话"), max_length=20, blank=True, validators=[contact_phone_validator]

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kepu.core.audit import apply_changes, log_action
+from kepu.core.audit import apply_changes, check_unchanged, log_action
 from kepu.regions.models import Region
 
 from .models import Unit
@@ -45,14 +45,19 @@ def unit_create(*, actor, name: str, type: str, region: Region, parent: Unit | N
 
 
 @transaction.atomic
-def unit_update(*, actor, unit: Unit, **fields) -> Unit:
-    """Change a unit's fields; a unit liaison may change only the contact fields."""
+def unit_update(*, actor, unit: Unit, unchanged_since=None, **fields) -> Unit:
+    """Change the given fields of a unit; a unit liaison may change only the contact fields.
+
+    As with regions, only the given fields are written onto the locked row, and `unchanged_since`
+    refuses a form opened before someone else saved.
+    """
     unit_policy.check(actor, "change", unit)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unit_update does not take {sorted(unknown)}")
     allowed = unit_policy.changeable_fields(actor, unit)
     unit = Unit.objects.select_for_update().select_related("region").get(pk=unit.pk)
+    check_unchanged(unit, unchanged_since)
     if allowed is not None:
         # A liaison's form only offers contact fields; anything else present must be unchanged.
         forbidden = {f for f in set(fields) - allowed if getattr(unit, f) != fields[f]}

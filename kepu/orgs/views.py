@@ -5,20 +5,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from kepu.core.errors import KepuError
+from kepu.core.forms import add_service_errors
 from kepu.regions.policies import region_policy
 
 from . import selectors, services
 from .forms import UnitForm
 from .models import UnitType
 from .policies import unit_policy
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -55,7 +49,7 @@ def create(request):
         try:
             unit = services.unit_create(actor=request.user, region=region, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已新增单位。"))
             return redirect("orgs:detail", pk=unit.pk)
@@ -72,8 +66,8 @@ def edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.unit_update(actor=request.user, unit=unit, **form.service_fields())
-        except ValidationError as exc:
-            _add_errors(form, exc)
+        except (ValidationError, KepuError) as exc:
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("orgs:detail", pk=unit.pk)

@@ -74,11 +74,6 @@ class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return response
 
     def perform_update(self, serializer):
-        region = serializer.instance
-        data = serializer.validated_data
-        services.region_update(
-            actor=self.request.user, region=region,
-            name=data.get("name", region.name), kind=data.get("kind", region.kind),
-            urban_rural_code=data.get("urban_rural_code", region.urban_rural_code),
-        )
+        region = services.region_update(actor=self.request.user, region=serializer.instance,
+                                        **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=region.pk)

@@ -2,15 +2,19 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kepu.core.forms import BootstrapMixin
+from kepu.core.forms import BootstrapMixin, LoadedAtMixin
 
 from .models import Kind, Level, Population, Region
 
 
-class RegionEditForm(BootstrapMixin, forms.ModelForm):
+class RegionEditForm(LoadedAtMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Region
         fields = ["name", "kind", "urban_rural_code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_loaded_at()
 
 
 class RegionCreateForm(BootstrapMixin, forms.Form):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kepu.core.audit import apply_changes, log_action
+from kepu.core.audit import apply_changes, check_unchanged, log_action
 
 from .models import LEVEL_DEPTH, Level, Population, Region
 from .policies import region_policy
@@ -81,12 +81,26 @@ def region_create(*, actor, parent: Region | None, code: str, name: str, level: 
     return region
 
 
+REGION_EDITABLE = ("name", "kind", "urban_rural_code")
+
+
 @transaction.atomic
-def region_update(*, actor, region: Region, name: str, kind: str, urban_rural_code: str) -> Region:
-    """Rename or reclassify a region; its code and place in the tree do not change."""
+def region_update(*, actor, region: Region, unchanged_since=None, **fields) -> Region:
+    """Rename or reclassify a region; its code and place in the tree do not change.
+
+    Only the given fields are written, onto the row as it is now (locked), so two people changing
+    different fields do not undo each other. With `unchanged_since` (the updated_at the editor
+    loaded) a form that was opened before someone else saved is refused instead of overwriting.
+    """
+    unknown = set(fields) - set(REGION_EDITABLE)
+    if unknown:
+        raise TypeError(f"region_update does not take {sorted(unknown)}")
     region_policy.check(actor, "change", region)
     region = Region.objects.select_for_update().get(pk=region.pk)
-    changes = apply_changes(region, {"name": name.strip(), "kind": kind, "urban_rural_code": urban_rural_code})
+    check_unchanged(region, unchanged_since)
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+    changes = apply_changes(region, fields)
     if changes:
         region.full_clean()
         region.save()
@@ -99,14 +113,17 @@ def population_set(*, actor, region: Region, year: int, residents: int,
                    source: str = Population.Source.ENTERED, note: str = "") -> Population:
     """Record (or correct) a region's resident population for a year."""
     region_policy.check(actor, "set_population", region)
-    population = Population.objects.select_for_update().filter(region=region, year=year).first()
-    if population is None:
-        population = Population(region=region, year=year, residents=residents, source=source, note=note)
-        population.full_clean()
-        population.save()
+    candidate = Population(region=region, year=year, residents=residents, source=source, note=note)
+    candidate.clean_fields(exclude=["region"])
+    # get_or_create survives two first entries at once: the loser of the insert reads the winner's.
+    population, created = Population.objects.get_or_create(
+        region=region, year=year, defaults={"residents": residents, "source": source, "note": note}
+    )
+    if created:
         log_action(actor=actor, action="region.population_set", obj=region,
                    changes={"year": year, "residents": [None, residents]})
         return population
+    population = Population.objects.select_for_update().get(pk=population.pk)
     changes = apply_changes(population, {"residents": residents, "source": source, "note": note})
     if changes:
         population.full_clean()

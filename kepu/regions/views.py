@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kepu.core.errors import KepuError
+from kepu.core.forms import add_service_errors
 from kepu.orgs.models import Unit
 
 from . import selectors, services
@@ -17,13 +19,6 @@ def _staff_only(user):
     if not region_policy.can_browse(user):
         raise PermissionDenied
 
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -72,9 +67,9 @@ def edit(request, code):
     form = RegionEditForm(request.POST or None, instance=region)
     if request.method == "POST" and form.is_valid():
         try:
-            services.region_update(actor=request.user, region=region, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
+            services.region_update(actor=request.user, region=region, **form.service_fields())
+        except (ValidationError, KepuError) as exc:
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("regions:detail", code=region.code)
@@ -90,7 +85,7 @@ def create_child(request, code):
         try:
             region = services.region_create(actor=request.user, parent=parent, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已新增区划 %(name)s。") % {"name": region.name})
             return redirect("regions:detail", code=region.code)

@@ -3,7 +3,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kepu.core.imports import error_workbook, get_importer, importer_kinds, run_import, template_workbook
+from kepu.core.imports import (
+    error_workbook,
+    get_importer,
+    importer_kinds,
+    run_import,
+    template_workbook,
+)
 
 
 class Command(BaseCommand):
