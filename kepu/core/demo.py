@@ -176,9 +176,9 @@ def load_demo() -> list[Persona]:
         region = Region.objects.get(code=persona.region_code) if persona.region_code else None
         unit = Unit.objects.get(region__code=persona.unit[0], name=persona.unit[1]) if persona.unit else None
         role_grant(actor=None, user=user, role=persona.role, region=region, unit=unit)
-    # The Yongchuan admin also reviews for the city, to show the scope switcher.
-    role_grant(actor=None, user=User.objects.get(username="yc_admin"), role=Role.REVIEWER,
-               region=Region.objects.get(code="500000"))
+    # The Yongchuan admin is also the liaison of the district's 科协, to show the scope switcher.
+    role_grant(actor=None, user=User.objects.get(username="yc_admin"), role=Role.UNIT_LIAISON,
+               unit=Unit.objects.get(region__code="500118", name="区科协"))
     return PERSONAS
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,7 @@ FULL_DISTRICT = "500118"  # 永川区: the district that is fully built out
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "reference"
 
 BENCH_PASSWORD = "bench-pass-2026"
-# username, display name, role, region code (region grants) or (region code, unit name) for a unit.
+# username, display name, role, region code, and for a unit grant the unit's name in that region.
 PERSONAS = [
     ("bench_city", "基准测试·市级管理员", Role.REGION_ADMIN, ROOT_CODE, None),
     ("bench_district", "基准测试·永川区管理员", Role.REGION_ADMIN, FULL_DISTRICT, None),
@@ -188,7 +189,8 @@ def _numeral(n: int) -> str:
     return ("" if tens == 1 else NUMERALS[tens]) + "十" + (NUMERALS[ones] if ones else "")
 
 
-def _unique_name(rng: random.Random, taken: set[str], make) -> str:
+def _unique_name(taken: set[str], make) -> str:
+    """A name from `make()` that is not in `taken` yet (and is now)."""
     for _attempt in range(200):
         name = make()
         if name not in taken:
@@ -282,9 +284,9 @@ class Plan:
                                     (Kind.TOWNSHIP, n_township, "乡")):
             for _i in range(count):
                 if kind == Kind.SUBDISTRICT:
-                    stem = _unique_name(rng, taken, lambda: _community_stem(rng))
+                    stem = _unique_name(taken, lambda: _community_stem(rng))
                 else:
-                    stem = _unique_name(rng, taken, lambda: _village_stem(rng))
+                    stem = _unique_name(taken, lambda: _village_stem(rng))
                 layout.append((stem + suffix, kind))
         return layout
 
@@ -311,14 +313,14 @@ class Plan:
         for i in range(total):
             code = f"{town.code}{i + 1:03d}"
             if i < n_communities:
-                name = _unique_name(rng, taken, lambda: _community_stem(rng)) + "社区"
+                name = _unique_name(taken, lambda: _community_stem(rng)) + "社区"
                 if town.kind == Kind.SUBDISTRICT:
                     urban_rural = "111" if rng.random() < 0.8 else "112"
                 else:
                     urban_rural = "121" if i == 0 else "122"
                 kind = Kind.COMMUNITY
             else:
-                name = _unique_name(rng, taken, lambda: _village_stem(rng)) + "村"
+                name = _unique_name(taken, lambda: _village_stem(rng)) + "村"
                 urban_rural = "210" if (town.kind == Kind.TOWNSHIP and i == n_communities) else "220"
                 kind = Kind.VILLAGE
             self._add(RegionSpec(code, name, Level.VILLAGE, kind, town, urban_rural))
@@ -419,18 +421,18 @@ class Plan:
             add(district, fmt("{P}第") + _numeral(i) + "中学", UnitType.SECONDARY_SCHOOL, "{P}教委")
         school_stems: set[str] = set()
         for _i in range(profile.schools - n_secondary):
-            stem = _unique_name(rng, school_stems, lambda: _community_stem(rng))
+            stem = _unique_name(school_stems, lambda: _community_stem(rng))
             add(district, fmt("{P}") + stem + "小学", UnitType.PRIMARY_SCHOOL, "{P}教委")
         for _i in range(profile.colleges):
-            stem = _unique_name(rng, school_stems, lambda: _community_stem(rng))
+            stem = _unique_name(school_stems, lambda: _community_stem(rng))
             add(district, f"重庆{stem}职业技术学院", UnitType.UNIVERSITY)
         firm_names: set[str] = set()
         for _i in range(profile.firms):
-            firm = _unique_name(rng, firm_names, lambda: rng.choice(FIRM) + rng.choice(FIRM))
+            firm = _unique_name(firm_names, lambda: rng.choice(FIRM) + rng.choice(FIRM))
             add(district, f"重庆{short}{firm}{rng.choice(INDUSTRIES)}有限公司", UnitType.ENTERPRISE)
         social_names: set[str] = set()
         for _i in range(profile.social):
-            stem = _unique_name(rng, social_names, lambda: _community_stem(rng) + rng.choice(SOCIAL))
+            stem = _unique_name(social_names, lambda: _community_stem(rng) + rng.choice(SOCIAL))
             add(district, short + stem, UnitType.SOCIAL_ORG, "{P}民政局")
 
         mode = profile.towns
@@ -480,11 +482,11 @@ class Plan:
 
     def regions(self):
         """Every region of the plan, parents before children."""
-        stack = [self.root]
-        while stack:
-            region = stack.pop(0)
+        queue = deque([self.root])
+        while queue:
+            region = queue.popleft()
             yield region
-            stack.extend(region.children)
+            queue.extend(region.children)
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ class MeasureValue:
 class Measure:
     key: str
     unit: str
-    label: str
+    label: str  # may be a lazy translation: str() it where it is shown
     func: Callable[..., dict[str, MeasureValue]]
     doc: str = ""
 
@@ -51,7 +51,7 @@ def measure(key: str, *, unit: str, label: str):
     def register(func):
         if key in _registry and _registry[key].func is not func:
             raise ValueError(f"measure {key!r} is registered twice")
-        _registry[key] = Measure(key, unit, str(label), func, (func.__doc__ or "").strip())
+        _registry[key] = Measure(key, unit, label, func, (func.__doc__ or "").strip())
         return func
 
     return register

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from kepu.accounts.policies import role_assignment_policy
 
@@ -28,11 +29,10 @@ def audit_log(request):
 
 def _error(request, template: str, status: int):
     if request.path.startswith("/api/"):
-        messages = {404: "未找到，或您无权查看。", 403: "您没有执行此操作的权限。", 500: "服务器内部错误。"}
+        messages = {404: _("未找到，或您无权查看。"), 403: _("您没有执行此操作的权限。"), 500: _("服务器内部错误。")}
         codes = {404: "not_found", 403: "permission_denied", 500: "server_error"}
         return JsonResponse({"message": messages[status], "code": codes[status], "extra": {}}, status=status)
-    response = render(request, template, status=status)
-    return response
+    return render(request, template, status=status)
 
 
 def not_found(request, exception=None):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kepu.core.audit import apply_changes, log_action
 from kepu.core.imports import Column, Importer, RowError, RowInvalid, RowsInvalid, register_importer
@@ -34,7 +35,7 @@ class UnitRow:
 @register_importer
 class UnitImporter(Importer):
     kind = "units"
-    label = _("单位")
+    label = gettext_lazy("单位")
     columns = [
         Column("name", "单位名称", required=True, aliases=("名称",)),
         Column("type", "单位类型", required=True, aliases=("类型",), help="党政部门、科协、学会、中学、小学、医院、企业、媒体等"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kepu.core.audit import apply_changes
 from kepu.core.imports import Column, Importer, RowError, RowInvalid, RowsInvalid, register_importer
@@ -102,7 +103,7 @@ class RegionRow:
 @register_importer
 class RegionImporter(Importer):
     kind = "regions"
-    label = _("行政区划")
+    label = gettext_lazy("行政区划")
     columns = [
         Column("code", "统计用区划代码", required=True, aliases=("区划代码", "代码"),
                help="6 位（省、区县）、9 位（乡镇街道）或 12 位代码；功能区可用英文标识"),

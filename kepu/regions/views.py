@@ -42,13 +42,10 @@ def children(request, code):
     return render(request, "regions/partials/_nodes.html", {"nodes": selectors.region_children(request.user, region)})
 
 
-@login_required
-def detail(request, code):
-    _staff_only(request.user)
-    region = region_policy.get_visible(request.user, code=code)
+def _detail_context(request, region, population_form=None) -> dict:
     kids = Paginator(selectors.region_children(request.user, region), 100).get_page(request.GET.get("page"))
     can_change = region_policy.can(request.user, "change", region)
-    return render(request, "regions/detail.html", {
+    return {
         "region": region,
         "breadcrumbs": selectors.region_breadcrumbs(request.user, region)[:-1],
         "page": kids,
@@ -56,8 +53,15 @@ def detail(request, code):
         "units": Unit.objects.filter(region=region).order_by("name")[:50],
         "unit_count": Unit.objects.filter(region=region).count(),
         "can_change": can_change,
-        "population_form": PopulationForm() if can_change else None,
-    })
+        "population_form": population_form or (PopulationForm() if can_change else None),
+    }
+
+
+@login_required
+def detail(request, code):
+    _staff_only(request.user)
+    region = region_policy.get_visible(request.user, code=code)
+    return render(request, "regions/detail.html", _detail_context(request, region))
 
 
 @login_required
@@ -103,11 +107,9 @@ def set_population(request, code):
         try:
             services.population_set(actor=request.user, region=region, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存 %(year)s 年常住人口。") % {"year": form.cleaned_data["year"]})
-    else:
-        errors = [f"{form.fields[f].label}：{'；'.join(e)}" if f in form.fields else "；".join(e)
-                  for f, e in form.errors.items()]
-        messages.error(request, _("常住人口未保存：") + "；".join(errors))
-    return redirect("regions:detail", code=region.code)
+            return redirect("regions:detail", code=region.code)
+    messages.error(request, _("常住人口未保存，请检查下方标出的项目。"))
+    return render(request, "regions/detail.html", _detail_context(request, region, form), status=400)

@@ -1,4 +1,5 @@
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 
 register = template.Library()
 
@@ -10,3 +11,9 @@ def query_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def number(value, missing="—"):
+    """A count with thousands separators, or a dash when there is none (intcomma says "None")."""
+    return missing if value is None or value == "" else intcomma(value)

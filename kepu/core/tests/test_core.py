@@ -58,3 +58,9 @@ def test_language_switch_to_english(client_for):
     page = client.get("/").content.decode()
     assert '<html lang="en">' in page
     assert "Regions" in page
+
+
+@pytest.mark.django_db
+def test_chinese_is_the_default_whatever_the_browser_says(client_for):
+    page = client_for("yc_admin").get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page and "行政区划" in page

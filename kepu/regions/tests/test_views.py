@@ -40,9 +40,11 @@ def test_create_child_shows_validation_messages_in_chinese(client_for):
 @pytest.mark.django_db
 def test_population_form_rejects_bad_values_with_a_message(client_for, yongchuan):
     client = client_for("yc_admin")
-    response = client.post("/regions/500118/population/", {"year": "abc", "residents": "-5", "source": "entered"}, follow=True)
+    response = client.post("/regions/500118/population/", {"year": "abc", "residents": "-5", "source": "entered"})
     page = response.content.decode()
-    assert "常住人口未保存" in page and "年度" in page
+    assert response.status_code == 400
+    assert "常住人口未保存" in page
+    assert "输入整数" in page and "大于或等于0" in page  # each field says what is wrong
     assert not Population.objects.filter(region=yongchuan).exists()
     client.post("/regions/500118/population/", {"year": 2024, "residents": 1150000, "source": "statistics"})
     assert Population.objects.get(region=yongchuan, year=2024).residents == 1150000

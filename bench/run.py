@@ -1,0 +1,343 @@
+"""Kepu benchmark: synthetic data generation and page/API latency at growing data sizes.
+
+    .venv/bin/python bench/run.py [--scales small,district,city] [--runs N] [--requests N]
+                                  [--json FILE] [--database-url postgres://...] [--no-pages]
+
+For each scale: a fresh database (a temp KEPU_VAR_DIR with SQLite, or the flushed PostgreSQL
+database of --database-url), `kepu migrate`, then `kepu gendata --scale X` timed as a subprocess.
+On the largest scale run, pages and API calls are timed in this process through Django's test
+client (no network, no gunicorn). See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = ("small", "district", "city")
+KEPU = [sys.executable, "-m", "kepu"]
+WARMUP = 3
+DUMMY_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"
+
+# (label, path, htmx); every one is requested as each persona.
+REQUESTS = [
+    ("region tree page", "/regions/", False),
+    ("region tree children (htmx)", "/regions/500118/children/", True),
+    ("region detail page", "/regions/500118/", False),
+    ("unit list, 永川区", "/units/?region=500118", False),
+    ("unit list, all visible", "/units/", False),
+    ("API regions ?parent=500000", "/api/v1/regions/?parent=500000", False),
+    ("API regions ?parent=500118", "/api/v1/regions/?parent=500118", False),
+    ("API units ?region=500118", "/api/v1/units/?region=500118", False),
+    ("API units, page 1", "/api/v1/units/", False),
+]
+PERSONAS = ("bench_city", "bench_district")
+
+
+# --- machine ------------------------------------------------------------------------------------
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
+                   if line.startswith("MemTotal:")), 0)
+    try:
+        nproc = len(os.sched_getaffinity(0))
+    except AttributeError:
+        nproc = os.cpu_count() or 0
+    return {
+        "cpu": cpu,
+        "nproc": nproc,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
+
+
+# --- subprocesses -------------------------------------------------------------------------------
+
+
+def base_env(database_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("KEPU_DEBUG", None)  # measure what production runs
+    env["DJANGO_SETTINGS_MODULE"] = "kepu.settings"
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    if database_url:
+        env["KEPU_DATABASE_URL"] = database_url
+        if len(env.get("KEPU_SECRET_KEY", "")) < 32:
+            env["KEPU_SECRET_KEY"] = DUMMY_SECRET_KEY
+    else:
+        env.pop("KEPU_DATABASE_URL", None)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Run a command; return (wall seconds, stdout); exit with its output when it fails."""
+    started = time.perf_counter()
+    proc = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(f"bench: {' '.join(args)} failed with status {proc.returncode}\n")
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        sys.exit(1)
+    return elapsed, proc.stdout
+
+
+def count_rows(env: dict[str, str]) -> int:
+    code = ("import django; django.setup(); from kepu.regions.models import Region; "
+            "from kepu.accounts.models import User; print(Region.objects.count() + User.objects.count())")
+    return int(run([sys.executable, "-c", code], env)[1].strip().splitlines()[-1])
+
+
+def fresh_database(env: dict[str, str], *, postgres: bool, first: bool, flush_ok: bool) -> float:
+    """Migrate an empty database; with PostgreSQL flush what the previous run left. Returns the
+    migrate wall time."""
+    elapsed, _out = run([*KEPU, "migrate", "-v0", "--no-input"], env)
+    if postgres:
+        if first and not flush_ok and count_rows(env):
+            sys.exit("bench: the database of --database-url is not empty; bench deletes every row of "
+                     "it before each run. Give it a throwaway database, or pass --flush to agree.")
+        run([*KEPU, "flush", "--no-input", "-v0"], env)
+    return elapsed
+
+
+def gendata(scale: str, env: dict[str, str]) -> tuple[float, dict]:
+    elapsed, out = run([*KEPU, "gendata", "--scale", scale, "--json"], env)
+    return elapsed, json.loads(out.strip().splitlines()[-1])
+
+
+# --- statistics and output ----------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def data_size(counts: dict) -> str:
+    return (f"{counts['regions']:,} regions ({counts['towns']:,} towns, {counts['villages']:,} villages), "
+            f"{counts['units']:,} units, {counts['populations']:,} populations")
+
+
+def table(rows: list[tuple[str, str, str, str, str]]) -> str:
+    header = ("what", "data size", "runs", "median / p50", "p95")
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(5)]
+    lines = []
+    for n, row in enumerate([header, *rows]):
+        cells = [_pad(cell, widths[i], right=i >= 2) for i, cell in enumerate(row)]
+        lines.append(" | ".join(cells).rstrip())
+        if n == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    gap = " " * (width - _width(text))
+    return gap + text if right else text + gap
+
+
+# --- requests in process ------------------------------------------------------------------------
+
+
+def time_requests(env: dict[str, str], n: int, scale_label: str) -> tuple[list[dict], list[str], str]:
+    """Time every request of REQUESTS as each persona; return (results, failures, db version)."""
+    for key in ("KEPU_VAR_DIR", "KEPU_DATABASE_URL", "KEPU_SECRET_KEY", "DJANGO_SETTINGS_MODULE"):
+        if key in env:
+            os.environ[key] = env[key]
+    os.environ.pop("KEPU_DEBUG", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from kepu.accounts.models import User
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            db_version = "PostgreSQL " + cursor.fetchone()[0]
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            db_version = "SQLite " + cursor.fetchone()[0]
+
+    results, failures = [], []
+    for username in PERSONAS:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=username))
+        for label, path, htmx in REQUESTS:
+            headers = {"HX-Request": "true"} if htmx else {}
+            timings: list[float] = []
+            size = 0
+            try:
+                for i in range(WARMUP + n):
+                    started = time.perf_counter()
+                    response = client.get(path, headers=headers)
+                    elapsed = time.perf_counter() - started
+                    if response.status_code != 200:
+                        raise AssertionError(
+                            f"status {response.status_code}: {response.content[:500].decode(errors='replace')}"
+                        )
+                    if i >= WARMUP:
+                        timings.append(elapsed * 1000)
+                    size = len(response.content)
+                with CaptureQueriesContext(connection) as queries:  # one more, untimed: its SQL
+                    client.get(path, headers=headers)
+            except Exception:
+                failures.append(f"GET {path} as {username}:\n{traceback.format_exc()}")
+                print(f"  FAILED  GET {path} as {username}", flush=True)
+                continue
+            result = {
+                "what": f"GET {path}{' (htmx)' if htmx else ''}  {username}", "label": label,
+                "persona": username, "path": path,
+                "htmx": htmx, "data": scale_label, "n": n, "bytes": size, "queries": len(queries),
+                "p50_ms": round(statistics.median(timings), 2), "p95_ms": round(percentile(timings, 0.95), 2),
+                "mean_ms": round(statistics.fmean(timings), 2), "max_ms": round(max(timings), 2),
+            }
+            results.append(result)
+            print(f"  {result['p50_ms']:8.1f} ms p50 {result['p95_ms']:8.1f} ms p95 {len(queries):4d} queries "
+                  f"{size / 1024:7.1f} KiB  GET {path} as {username}", flush=True)
+    return results, failures, db_version
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default=",".join(SCALES),
+                        help="comma-separated scales to generate (default: small,district,city)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="gendata runs per scale, each on a fresh database (default 1)")
+    parser.add_argument("--requests", type=int, default=50,
+                        help="timed requests per page/API call, after 3 warm-ups (default 50)")
+    parser.add_argument("--no-pages", action="store_true", help="time gendata only")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="run against this PostgreSQL database instead of a temp SQLite file; "
+                             "EVERY ROW IN IT IS DELETED before each run")
+    parser.add_argument("--flush", action="store_true",
+                        help="with --database-url: go ahead even if the database holds data")
+    parser.add_argument("--keep", action="store_true", help="keep the temp directories (SQLite files)")
+    args = parser.parse_args(argv)
+
+    scales = [s.strip() for s in args.scales.split(",") if s.strip()]
+    unknown = [s for s in scales if s not in SCALES]
+    if unknown or not scales:
+        parser.error(f"unknown scale(s) {', '.join(unknown)}; choose from {', '.join(SCALES)}")
+    scales = sorted(set(scales), key=SCALES.index)  # the largest last: the pages run on its data
+    if args.runs < 1 or args.requests < 1:
+        parser.error("--runs and --requests must be at least 1")
+    postgres = bool(args.database_url)
+    if postgres and not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url must be a postgres:// URL")
+
+    info = machine()
+    info["database"] = "PostgreSQL" if postgres else f"SQLite {info['sqlite']} (file, WAL)"
+    print(f"machine: {info['cpu']}, {info['nproc']} CPUs, {info['memory_gib']} GiB RAM, "
+          f"Python {info['python']}, SQLite {info['sqlite']}", flush=True)
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    report: dict = {"machine": info, "gendata": [], "requests": [], "failures": []}
+    temp_dirs: list[str] = []
+    last_env: dict[str, str] = {}
+    last_counts: dict = {}
+    migrate_times: list[float] = []
+    try:
+        for scale in scales:
+            walls, internals, counts = [], [], {}
+            for run_number in range(args.runs):
+                var_dir = tempfile.mkdtemp(prefix=f"kepu-bench-{scale}-")
+                temp_dirs.append(var_dir)
+                env = base_env(args.database_url)
+                env["KEPU_VAR_DIR"] = var_dir
+                first = not migrate_times
+                migrate_times.append(fresh_database(env, postgres=postgres, first=first, flush_ok=args.flush))
+                wall, counts = gendata(scale, env)
+                walls.append(wall)
+                internals.append(counts.pop("seconds"))
+                counts.pop("scale", None)
+                print(f"gendata {scale} run {run_number + 1}/{args.runs}: {wall:.2f} s wall "
+                      f"({internals[-1]:.2f} s inside the command); {data_size(counts)}", flush=True)
+                last_env, last_counts = env, counts
+            report["gendata"].append({"scale": scale, "counts": counts, "wall_s": walls, "command_s": internals})
+            rows.append((f"kepu gendata --scale {scale} (wall)", f"{scale}: {data_size(counts)}",
+                         str(args.runs), f"{statistics.median(walls):.2f} s",
+                         f"{percentile(walls, 0.95):.2f} s" if args.runs > 1 else "-"))
+            rows.append((f"  of which inside the command ({scale})", "", str(args.runs),
+                         f"{statistics.median(internals):.2f} s",
+                         f"{percentile(internals, 0.95):.2f} s" if args.runs > 1 else "-"))
+        rows.insert(0, ("kepu migrate (empty database, wall)", "-", str(len(migrate_times)),
+                        f"{statistics.median(migrate_times):.2f} s",
+                        f"{percentile(migrate_times, 0.95):.2f} s" if len(migrate_times) > 1 else "-"))
+        report["migrate_wall_s"] = migrate_times
+
+        if not args.no_pages:
+            scale = scales[-1]
+            print(f"timing pages and API calls at scale {scale} ({args.requests} requests each after "
+                  f"{WARMUP} warm-ups)", flush=True)
+            results, failures, db_version = time_requests(last_env, args.requests, scale)
+            info["database"] = db_version + ("" if postgres else " (file, WAL)")
+            report["requests"], report["failures"] = results, failures
+            size = f"{scale}: {last_counts['regions']:,} regions, {last_counts['units']:,} units"
+            for r in results:
+                rows.append((r["what"], size, str(r["n"]), f"{r['p50_ms']:.1f} ms", f"{r['p95_ms']:.1f} ms"))
+    finally:
+        if not args.keep:
+            for path in temp_dirs:
+                shutil.rmtree(path, ignore_errors=True)
+
+    print()
+    print(f"Kepu benchmark  {time.strftime('%Y-%m-%d %H:%M')}  |  CPU: {info['cpu']}  |  nproc {info['nproc']}  |  "
+          f"RAM {info['memory_gib']} GiB  |  Python {info['python']}  |  SQLite {info['sqlite']}  |  "
+          f"database: {info['database']}")
+    print(f"gendata: {args.runs} run(s) per scale, each on a fresh database; wall = the whole `kepu gendata` "
+          f"process (interpreter and Django start-up included). Pages/API: in-process Django test client, "
+          f"{args.requests} timed requests after {WARMUP} warm-ups.")
+    print()
+    print(table(rows))
+    if report["failures"]:
+        print("\nFAILED requests:", file=sys.stderr)
+        for failure in report["failures"]:
+            print(failure, file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    return 1 if report["failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
