@@ -27,14 +27,7 @@ class RoleAssignmentPolicy(Policy):
             | Q(user_id=scope.user_id)
         )
 
-    def can(self, user, action, obj=None):
-        if user is None:
-            return True
-        scope = scope_of(user)
-        if action == "view":
-            return obj is None or self.visible_to(user).filter(pk=obj.pk).exists()
-        if scope.platform_admin:
-            return True
+    def allows(self, scope, action, obj):
         if action in ("grant", "revoke") and obj is not None:
             if obj.role == Role.PLATFORM_ADMIN:
                 return False

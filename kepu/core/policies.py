@@ -16,6 +16,18 @@ class Policy:
         raise NotImplementedError
 
     def can(self, user, action: str, obj: models.Model | None = None) -> bool:
+        """Whether the user may do `action` (to `obj`); `user=None` is the system itself."""
+        if user is None:  # commands, tasks, imports run by the operator
+            return True
+        if action == "view":
+            return obj is None or self.visible_to(user).filter(pk=obj.pk).exists()
+        from kepu.accounts.scope import scope_of
+
+        scope = scope_of(user)
+        return scope.platform_admin or self.allows(scope, action, obj)
+
+    def allows(self, scope, action: str, obj: models.Model | None) -> bool:
+        """The model's own rule for a user who is not a platform admin."""
         raise NotImplementedError
 
     def get_visible(self, user, **lookup) -> models.Model:

@@ -29,14 +29,7 @@ class UnitPolicy(Policy):
             q |= Q(pk__in=own) | Q(parent_id__in=own)
         return qs.filter(q)
 
-    def can(self, user, action, obj=None):
-        if user is None:
-            return True
-        scope = scope_of(user)
-        if action == "view":
-            return obj is None or self.visible_to(user).filter(pk=obj.pk).exists()
-        if scope.platform_admin:
-            return True
+    def allows(self, scope, action, obj):
         if action == "add":  # obj is the region the unit would belong to
             return obj is not None and scope.covers_path(obj.path, REGION_WRITE_ROLES)
         if action == "change":

@@ -25,14 +25,7 @@ class RegionPolicy(Policy):
             subtree_q(scope.region_paths(STAFF_ROLES)) | Q(path__in=scope.ancestor_paths())
         )
 
-    def can(self, user, action, obj=None):
-        if user is None:  # the system itself (commands, tasks)
-            return True
-        scope = scope_of(user)
-        if action == "view":
-            return obj is None or self.visible_to(user).filter(pk=obj.pk).exists()
-        if scope.platform_admin:
-            return True
+    def allows(self, scope, action, obj):
         if action in ("change", "add_child", "set_population"):
             return obj is not None and scope.covers_path(obj.path, REGION_WRITE_ROLES)
         return False
