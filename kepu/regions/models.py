@@ -60,6 +60,8 @@ class Region(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # unique=True indexes it; on PostgreSQL Django adds a varchar_pattern_ops twin so that
+    # `path LIKE 'x/%'` uses an index whatever the collation. SQLite gets a range (subtree_q).
     path = models.CharField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     urban_rural_code = models.CharField(
@@ -76,9 +78,6 @@ class Region(models.Model):
         verbose_name_plural = _("行政区划")
         ordering = ["path"]
         indexes = [
-            # varchar_pattern_ops lets PostgreSQL serve `path LIKE 'x/%'` from the index whatever
-            # the database collation; SQLite ignores opclasses and gets a range filter instead.
-            models.Index(fields=["path"], name="region_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["parent", "name"], name="region_parent_name_idx"),
             models.Index(fields=["level"], name="region_level_idx"),
         ]

@@ -15,14 +15,17 @@ class RegionPolicy(Policy):
     model = Region
 
     def visible_to(self, user):
+        return Region.objects.filter(self.visible_q(user))
+
+    def visible_q(self, user, prefix: str = "") -> Q:
+        """The visibility rule as a condition on `<prefix>path` (e.g. "children__" for counts)."""
         scope = scope_of(user)
-        qs = Region.objects.all()
         if scope.platform_admin:
-            return qs
+            return Q()
         if not scope.grants:
-            return qs.none()
-        return qs.filter(
-            subtree_q(scope.region_paths(STAFF_ROLES)) | Q(path__in=scope.ancestor_paths())
+            return Q(pk__in=[])
+        return subtree_q(scope.region_paths(STAFF_ROLES), field=f"{prefix}path") | Q(
+            **{f"{prefix}path__in": scope.ancestor_paths()}
         )
 
     def allows(self, scope, action, obj):

@@ -12,16 +12,18 @@ def region_roots(user) -> QuerySet[Region]:
     top = visible.order_by("depth").values_list("depth", flat=True).first()
     if top is None:
         return visible.none()
-    return region_children_qs(visible.filter(depth=top))
+    return _tree_nodes(user, visible.filter(depth=top))
 
 
 def region_children(user, region: Region) -> QuerySet[Region]:
-    """The visible direct children of a region, with their own child counts and population."""
-    return region_children_qs(region_policy.visible_to(user).filter(parent=region))
+    """The visible direct children of a region, with their visible child counts and population."""
+    return _tree_nodes(user, region_policy.visible_to(user).filter(parent=region))
 
 
-def region_children_qs(qs: QuerySet[Region]) -> QuerySet[Region]:
-    return qs.annotate(child_count=Count("children", distinct=True)).with_latest_population().order_by("code")
+def _tree_nodes(user, qs: QuerySet[Region]) -> QuerySet[Region]:
+    visible_child = region_policy.visible_q(user, prefix="children__")
+    return (qs.annotate(child_count=Count("children", filter=visible_child, distinct=True))
+            .with_latest_population().order_by("code"))
 
 
 def region_search(user, query: str, limit: int = 100) -> QuerySet[Region]:

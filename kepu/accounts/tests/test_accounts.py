@@ -42,6 +42,7 @@ def test_wrong_password_says_so_in_chinese(client, personas):
 
 @pytest.mark.django_db
 def test_repeated_failures_lock_the_login(client, personas, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     user = personas.yc_admin
     user.email = "yc@example.org"
     user.save()

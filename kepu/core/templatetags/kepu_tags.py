@@ -16,4 +16,7 @@ def query_with(context, **changes):
 @register.filter
 def number(value, missing="—"):
     """A count with thousands separators, or a dash when there is none (intcomma says "None")."""
-    return missing if value is None or value == "" else intcomma(value)
+    if value is None or value == "":
+        return missing
+    # Grouped by thousands in every language (Django's zh-hans format does not group).
+    return f"{value:,}" if isinstance(value, int) else intcomma(value)

@@ -8,6 +8,7 @@ def test_the_tree_starts_at_the_top_and_opens_with_htmx(client_for):
     client = client_for("yc_admin")
     page = client.get("/regions/").content.decode()
     assert 'data-code="500000"' in page
+    assert "1 个下级" in page  # only what the user may open is counted, not all 41 districts
     fragment = client.get("/regions/500000/children/", HTTP_HX_REQUEST="true").content.decode()
     assert 'data-code="500118"' in fragment and 'data-code="500106"' not in fragment
     towns = client.get("/regions/500118/children/", HTTP_HX_REQUEST="true").content.decode()
