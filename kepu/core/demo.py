@@ -20,15 +20,13 @@ from kepu.orgs.models import Unit, UnitType
 from kepu.regions.models import Kind, Level, Population, Region
 from kepu.regions.services import build_region
 
+from .gendata.names import community_stem, unique_name, village_stem
 from .reference import load_reference
 
 SEED = 20221
 DEMO_PASSWORD = "Kepu-demo-2026"
 POPULATION_YEARS = (2023, 2024)
 
-# Syllables for synthetic place names; plausible, not real.
-_FIRST = "青石白龙凤新红金玉松桂梨花竹柳安和平兴福德永宝华明长瑞高双黄水东西南北"
-_SECOND = "山岗林湾溪坝坪桥塘坡岩沟河湖园堡庙场寺垭"
 
 
 @dataclass(frozen=True)
@@ -59,14 +57,8 @@ _POPULATION_RANGE = {Kind.DISTRICT: (300_000, 1_700_000), Kind.COUNTY: (180_000,
 
 
 def _place_name(rng: random.Random, used: set[str], suffix: str) -> str:
-    for _attempt in range(200):
-        name = rng.choice(_FIRST) + rng.choice(_SECOND) + suffix
-        if name not in used:
-            used.add(name)
-            return name
-    name = f"{rng.choice(_FIRST)}{len(used)}{suffix}"
-    used.add(name)
-    return name
+    stem = community_stem if suffix == "社区" else village_stem
+    return unique_name(used, lambda: stem(rng) + suffix)
 
 
 def _villages(rng: random.Random, towns: list[Region], total: int) -> list[Region]:

@@ -7,8 +7,8 @@ from django.db import connection, connections
 
 from kepu.accounts.models import LoginThrottle, Role, RoleAssignment
 from kepu.accounts.services import login_attempt, role_grant
-from kepu.core.reference import load_reference
 from kepu.core.errors import Conflict
+from kepu.core.reference import load_reference
 from kepu.orgs.models import Unit
 from kepu.orgs.services import unit_update
 from kepu.regions.models import Population, Region

@@ -1,7 +1,8 @@
 import pytest
 
 from kepu.accounts.models import RoleAssignment, User
-from kepu.core.gendata import PERSONAS, generate
+from kepu.core.gendata import generate
+from kepu.core.gendata.plan import PERSONAS
 from kepu.orgs.models import Unit
 from kepu.regions.models import Level, Population, Region
 

@@ -1,16 +1,4 @@
-"""Deterministic synthetic data for demos and benchmarks: `kepu gendata --scale small|district|city`.
-
-Everything is drawn from `random.Random` instances seeded with fixed strings (one stream per
-district, per town and so on), so a scale always produces the same regions, names, codes, units
-and figures, and a district's towns do not change when another district's generation changes.
-
-The reference level (重庆市, its 38 districts and counties, the 3 functional areas, 永川区's 23
-towns) comes from kepu/fixtures/reference; regions that already exist are reused by code (or, for
-a town or village, by name under the same parent), so the generator also runs after the reference
-data was loaded. Everything below is bulk-inserted. Synthetic rows carry is_demo=True and
-populations the source "synthetic"; no audit entries are written (this is bulk demo data, not a
-service write).
-"""
+"""The plan: every synthetic region, population and unit of a scale, built in memory."""
 
 from __future__ import annotations
 
@@ -18,13 +6,25 @@ import csv
 import random
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.db import transaction
+from kepu.accounts.models import Role
+from kepu.core.reference import REFERENCE_DIR
+from kepu.orgs.models import UnitType
+from kepu.regions.models import Kind, Level
 
-from kepu.accounts.models import Role, RoleAssignment, User
-from kepu.orgs.models import Unit, UnitType
-from kepu.regions.models import Kind, Level, Population, Region
+from .names import (
+    CROPS,
+    FIRM,
+    GIVEN,
+    INDUSTRIES,
+    ROADS,
+    SOCIAL,
+    SURNAMES,
+    community_stem,
+    numeral,
+    unique_name,
+    village_stem,
+)
 
 SCALES = ("small", "district", "city")
 SEED = "kepu-gendata-2026"
@@ -32,7 +32,6 @@ BATCH = 1000
 YEARS = (2023, 2024)
 ROOT_CODE = "500000"
 FULL_DISTRICT = "500118"  # 永川区: the district that is fully built out
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "reference"
 
 BENCH_PASSWORD = "bench-pass-2026"
 # username, display name, role, region code, and for a unit grant the unit's name in that region.
@@ -48,25 +47,6 @@ CORE_URBAN = {"500103", "500104", "500105", "500106", "500107", "500108", "50010
 # Districts whose synthetic population stays near the published figure (常住人口, 2022).
 KNOWN_RESIDENTS = {"500118": 1_150_000, "500103": 590_000}
 SHORT_NAMES = {"liangjiang": "两江", "gaoxin": "高新", "wansheng": "万盛"}
-
-# --- syllables ----------------------------------------------------------------------------------
-
-FIRST = list("青石龙白黄新金双大高长清花凤马三太安永兴福桂柏松竹梅水云东西南北中上下宝玉红古仙天平来何朱板吉")
-SECOND = list("龙岗山桥溪坝河湾坪岩林田塘口场池阳丰平和华兴安峰江湖沟垭坡岭堡寺庙庄滩洞沱门")
-URBAN = ["新华", "人民", "文化", "建设", "光明", "和平", "胜利", "解放", "友谊", "团结", "红旗", "幸福",
-         "朝阳", "振兴", "育才", "滨江", "南湖", "北城", "东方", "花园", "锦绣", "金桥", "桃源", "凤凰",
-         "临江", "玉屏", "兴龙", "渝州", "汇龙", "书香", "翠湖", "望江", "同心", "和顺", "康宁", "万福",
-         "龙泉", "石门", "双桥", "卫星", "民主", "春晖", "铁路", "大桥", "月亮湾", "清华", "学府", "新村"]
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅鹏飞斌宇浩凯婷雪琴云亮成林春兵志文")
-ROADS = ["人民路", "中山路", "解放路", "建设路", "新华路", "兴龙大道", "红河路", "凤凰路", "渝西大道", "光彩大道",
-         "滨江路", "胜利路", "文化路", "昌州大道", "学府路", "玉屏路", "萱花路", "汇龙大道", "桂山路", "临江路"]
-FIRM = list("恒瑞华鑫泰宏盛达康博创嘉联信利丰源德润海天远佳和聚昌立通祥元晟拓")
-INDUSTRIES = ["科技", "农业发展", "食品", "机械制造", "电子", "新材料", "生物科技", "建材", "茶业", "物流",
-              "医药", "汽车零部件", "智能装备", "能源", "环保科技", "纺织", "数字科技", "生态农业", "水产养殖", "印务"]
-CROPS = ["茶叶", "柑橘", "生猪", "蔬菜", "水产", "中药材", "花椒", "食用菌", "蜂业", "稻渔", "李子", "蛋鸡"]
-SOCIAL = ["志愿服务队", "社会工作服务中心", "公益服务中心", "科普志愿者协会", "青少年发展中心", "老年协会"]
-NUMERALS = "零一二三四五六七八九十"
 
 # --- units of a district: (name template, type, parent key, aliases) ----------------------------
 # "{P}" is 区 or 县; the name is what documents of the district itself write.
@@ -181,35 +161,8 @@ def _read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _numeral(n: int) -> str:
-    """Chinese numerals 1–99: 一, 十, 十一, 二十三."""
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return NUMERALS[ones]
-    return ("" if tens == 1 else NUMERALS[tens]) + "十" + (NUMERALS[ones] if ones else "")
 
 
-def _unique_name(taken: set[str], make) -> str:
-    """A name from `make()` that is not in `taken` yet (and is now)."""
-    for _attempt in range(200):
-        name = make()
-        if name not in taken:
-            taken.add(name)
-            return name
-    # Exhausted the combinations that `make` draws from: number the next one instead.
-    base, n = make(), 2
-    while f"{base}{n}" in taken:
-        n += 1
-    taken.add(f"{base}{n}")
-    return f"{base}{n}"
-
-
-def _village_stem(rng: random.Random) -> str:
-    return rng.choice(FIRST) + rng.choice(SECOND)
-
-
-def _community_stem(rng: random.Random) -> str:
-    return rng.choice(URBAN) if rng.random() < 0.7 else rng.choice(FIRST) + rng.choice(SECOND)
 
 
 class Plan:
@@ -284,9 +237,9 @@ class Plan:
                                     (Kind.TOWNSHIP, n_township, "乡")):
             for _i in range(count):
                 if kind == Kind.SUBDISTRICT:
-                    stem = _unique_name(taken, lambda: _community_stem(rng))
+                    stem = unique_name(taken, lambda: community_stem(rng))
                 else:
-                    stem = _unique_name(taken, lambda: _village_stem(rng))
+                    stem = unique_name(taken, lambda: village_stem(rng))
                 layout.append((stem + suffix, kind))
         return layout
 
@@ -313,14 +266,14 @@ class Plan:
         for i in range(total):
             code = f"{town.code}{i + 1:03d}"
             if i < n_communities:
-                name = _unique_name(taken, lambda: _community_stem(rng)) + "社区"
+                name = unique_name(taken, lambda: community_stem(rng)) + "社区"
                 if town.kind == Kind.SUBDISTRICT:
                     urban_rural = "111" if rng.random() < 0.8 else "112"
                 else:
                     urban_rural = "121" if i == 0 else "122"
                 kind = Kind.COMMUNITY
             else:
-                name = _unique_name(taken, lambda: _village_stem(rng)) + "村"
+                name = unique_name(taken, lambda: village_stem(rng)) + "村"
                 urban_rural = "210" if (town.kind == Kind.TOWNSHIP and i == n_communities) else "220"
                 kind = Kind.VILLAGE
             self._add(RegionSpec(code, name, Level.VILLAGE, kind, town, urban_rural))
@@ -418,21 +371,21 @@ class Plan:
         # District schools: numbered secondary schools, then named primary schools.
         n_secondary = max(0, profile.schools // 4)
         for i in range(1, n_secondary + 1):
-            add(district, fmt("{P}第") + _numeral(i) + "中学", UnitType.SECONDARY_SCHOOL, "{P}教委")
+            add(district, fmt("{P}第") + numeral(i) + "中学", UnitType.SECONDARY_SCHOOL, "{P}教委")
         school_stems: set[str] = set()
         for _i in range(profile.schools - n_secondary):
-            stem = _unique_name(school_stems, lambda: _community_stem(rng))
+            stem = unique_name(school_stems, lambda: community_stem(rng))
             add(district, fmt("{P}") + stem + "小学", UnitType.PRIMARY_SCHOOL, "{P}教委")
         for _i in range(profile.colleges):
-            stem = _unique_name(school_stems, lambda: _community_stem(rng))
+            stem = unique_name(school_stems, lambda: community_stem(rng))
             add(district, f"重庆{stem}职业技术学院", UnitType.UNIVERSITY)
         firm_names: set[str] = set()
         for _i in range(profile.firms):
-            firm = _unique_name(firm_names, lambda: rng.choice(FIRM) + rng.choice(FIRM))
+            firm = unique_name(firm_names, lambda: rng.choice(FIRM) + rng.choice(FIRM))
             add(district, f"重庆{short}{firm}{rng.choice(INDUSTRIES)}有限公司", UnitType.ENTERPRISE)
         social_names: set[str] = set()
         for _i in range(profile.social):
-            stem = _unique_name(social_names, lambda: _community_stem(rng) + rng.choice(SOCIAL))
+            stem = unique_name(social_names, lambda: community_stem(rng) + rng.choice(SOCIAL))
             add(district, short + stem, UnitType.SOCIAL_ORG, "{P}民政局")
 
         mode = profile.towns
@@ -487,162 +440,3 @@ class Plan:
             region = queue.popleft()
             yield region
             queue.extend(region.children)
-
-
-# --- writing ------------------------------------------------------------------------------------
-
-
-def _say(stdout, message: str) -> None:
-    if stdout is not None:
-        stdout.write(message + ("" if message.endswith("\n") else "\n"))
-
-
-def _write_regions(plan: Plan, stdout) -> dict[str, Region]:
-    """Create the plan's regions that are missing, level by level; return code -> Region."""
-    existing = {r.code: r for r in Region.objects.all()}
-    by_parent_name = {(r.parent_id, r.name): r for r in existing.values()}
-    resolved: dict[str, Region] = {}
-    levels = [[plan.root], plan.districts]
-    levels.append([t for d in plan.districts for t in d.children])
-    levels.append([v for t in levels[2] for v in t.children])
-    for level_specs in levels:
-        batch: list[tuple[str, Region]] = []
-        for spec in level_specs:
-            parent = resolved[spec.parent.code] if spec.parent else None
-            region = existing.get(spec.code)
-            if region is None and parent is not None:
-                region = by_parent_name.get((parent.pk, spec.name))
-            if region is not None:
-                resolved[spec.code] = region
-                continue
-            code = spec.code
-            if parent is not None and spec.parent.code != parent.code:
-                # The parent exists under another code: keep the numbering below the real one.
-                code = parent.code + spec.code[len(spec.parent.code):]
-            batch.append((spec.code, Region(
-                code=code, name=spec.name, level=spec.level, kind=spec.kind, parent=parent,
-                urban_rural_code=spec.urban_rural_code, is_demo=True,
-                path=(parent.path if parent else "") + code + "/",
-                depth=(parent.depth + 1) if parent else 0,
-            )))
-        if batch:
-            Region.objects.bulk_create([obj for _code, obj in batch], batch_size=BATCH)
-            if any(obj.pk is None for _code, obj in batch):
-                ids = dict(Region.objects.filter(code__in=[o.code for _c, o in batch]).values_list("code", "pk"))
-                for _code, obj in batch:
-                    obj.pk = ids[obj.code]
-            for spec_code, obj in batch:
-                resolved[spec_code] = obj
-        if level_specs:
-            _say(stdout, f"  {level_specs[0].level} regions: {len(level_specs)} ({len(batch)} new)")
-    return resolved
-
-
-def _write_populations(plan: Plan, resolved: dict[str, Region]) -> int:
-    region_ids = [resolved[spec.code].pk for spec in plan.regions()]
-    have = set()
-    for start in range(0, len(region_ids), BATCH):
-        chunk = region_ids[start:start + BATCH]
-        have.update(Population.objects.filter(region_id__in=chunk).values_list("region_id", "year"))
-    rows = []
-    total = 0
-    for spec in plan.regions():
-        region = resolved[spec.code]
-        for year in YEARS:
-            total += 1
-            if (region.pk, year) in have:
-                continue
-            rows.append(Population(region_id=region.pk, year=year, residents=spec.residents[year],
-                                   source=Population.Source.SYNTHETIC, note="gendata"))
-    Population.objects.bulk_create(rows, batch_size=BATCH)
-    return total
-
-
-def _write_units(plan: Plan, resolved: dict[str, Region]) -> int:
-    """Create the plan's missing units, parents before children; return how many the plan has."""
-    ids = sorted({resolved[u.region.code].pk for u in plan.units})
-    made: dict[tuple[int, str], int] = {}
-    for start in range(0, len(ids), BATCH):
-        rows = Unit.objects.filter(region_id__in=ids[start:start + BATCH]).values_list("region_id", "name", "pk")
-        made.update({(r, n): pk for r, n, pk in rows})
-
-    def key_of(region_code: str, name: str) -> tuple[int, str] | None:
-        region = resolved.get(region_code)
-        return (region.pk, name) if region is not None else None
-
-    pending = [(key_of(u.region.code, u.name), u) for u in plan.units]
-    pending = [(key, u) for key, u in pending if key not in made]
-    planned = {key for key, _u in pending}
-    while pending:
-        # A unit goes in the first round after its parent exists (a parent nobody makes: none).
-        ready, waiting = [], []
-        for key, spec in pending:
-            parent_key = key_of(*spec.parent) if spec.parent else None
-            if parent_key is not None and parent_key not in made and parent_key in planned:
-                waiting.append((key, spec))
-            else:
-                ready.append((key, spec, made.get(parent_key) if parent_key else None))
-        if not ready:  # a cycle cannot come out of the plan; create the rest without parents
-            ready, waiting = [(key, spec, None) for key, spec in waiting], []
-        objs = [
-            Unit(name=spec.name, type=spec.type, region_id=key[0], parent_id=parent_id,
-                 aliases=spec.aliases, contact_name=spec.contact_name, contact_phone=spec.contact_phone,
-                 email=spec.email, address=spec.address, is_demo=True)
-            for key, spec, parent_id in ready
-        ]
-        Unit.objects.bulk_create(objs, batch_size=BATCH)
-        if any(o.pk is None for o in objs):  # backends that do not return ids from bulk inserts
-            region_ids = sorted({key[0] for key, _s, _p in ready})
-            for start in range(0, len(region_ids), BATCH):
-                rows = Unit.objects.filter(region_id__in=region_ids[start:start + BATCH])
-                made.update({(r, n): pk for r, n, pk in rows.values_list("region_id", "name", "pk")})
-        else:
-            made.update({key: o.pk for (key, _s, _p), o in zip(ready, objs, strict=True)})
-        for key, _s, _p in ready:
-            planned.discard(key)
-        pending = waiting
-    return sum(1 for u in plan.units if key_of(u.region.code, u.name) in made)
-
-
-def _write_personas(resolved: dict[str, Region]) -> int:
-    made = 0
-    for username, display_name, role, region_code, unit_name in PERSONAS:
-        if User.objects.filter(username=username).exists():
-            continue
-        region = resolved.get(region_code) or Region.objects.filter(code=region_code).first()
-        if region is None:
-            continue
-        target = {"region": region}
-        if unit_name is not None:
-            unit = Unit.objects.filter(region=region, name=unit_name).first()
-            if unit is None:
-                continue
-            target = {"unit": unit}
-        user = User(username=username, display_name=display_name, is_demo=True)
-        user.set_password(BENCH_PASSWORD)
-        user.save()
-        RoleAssignment.objects.create(user=user, role=role, **target)
-        made += 1
-    return made
-
-
-def generate(scale: str, *, stdout=None) -> dict:
-    """Create the synthetic data set of `scale`; return its size (reused and new rows alike)."""
-    plan = Plan(scale).build()
-    _say(stdout, f"gendata {scale}: planned {sum(1 for _ in plan.regions())} regions, {len(plan.units)} units")
-    with transaction.atomic():
-        resolved = _write_regions(plan, stdout)
-        populations = _write_populations(plan, resolved)
-        _say(stdout, f"  populations: {populations}")
-        units = _write_units(plan, resolved)
-        _say(stdout, f"  units: {units}")
-        personas = _write_personas(resolved)
-        _say(stdout, f"  persona users created: {personas}")
-    specs = list(plan.regions())
-    return {
-        "regions": len(specs),
-        "towns": sum(1 for s in specs if s.level == Level.TOWN),
-        "villages": sum(1 for s in specs if s.level == Level.VILLAGE),
-        "units": units,
-        "populations": populations,
-    }
