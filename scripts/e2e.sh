@@ -51,21 +51,7 @@ log "browser: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"
 
 # --- a free port ----------------------------------------------------------------------------------
 
-PORT=$("$PYTHON" - "${KEPU_E2E_PORT:-18765}" <<'EOF'
-import socket, sys
-start = int(sys.argv[1])
-for port in range(start, start + 200):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-    print(port)
-    break
-else:
-    sys.exit("no free port")
-EOF
-)
+PORT=$("$PYTHON" scripts/free_port.py "${KEPU_E2E_PORT:-18765}")
 URL=http://127.0.0.1:$PORT
 
 # --- the server -----------------------------------------------------------------------------------

@@ -80,24 +80,7 @@ fi
 
 # --- a free port ----------------------------------------------------------------------------------
 
-free_port() {
-    "$PYTHON" - "$1" <<'EOF'
-import socket, sys
-start = int(sys.argv[1])
-for port in range(start, start + 200):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-    print(port)
-    break
-else:
-    sys.exit("no free port")
-EOF
-}
-
-PORT=$(free_port "${KEPU_PG_PORT:-55432}")
+PORT=$("$PYTHON" scripts/free_port.py "${KEPU_PG_PORT:-55432}")
 
 # --- locale ---------------------------------------------------------------------------------------
 
