@@ -87,6 +87,8 @@ def base_env(database_url: str | None) -> dict[str, str]:
         env["KEPU_DATABASE_URL"] = database_url
         if len(env.get("KEPU_SECRET_KEY", "")) < 32:
             env["KEPU_SECRET_KEY"] = DUMMY_SECRET_KEY
+        if len(env.get("KEPU_PII_KEY", "")) < 32:
+            env["KEPU_PII_KEY"] = DUMMY_SECRET_KEY
     else:
         env.pop("KEPU_DATABASE_URL", None)
     return env
@@ -173,7 +175,7 @@ def _pad(text: str, width: int, *, right: bool) -> str:
 
 def time_requests(env: dict[str, str], n: int, scale_label: str) -> tuple[list[dict], list[str], str]:
     """Time every request of REQUESTS as each persona; return (results, failures, db version)."""
-    for key in ("KEPU_VAR_DIR", "KEPU_DATABASE_URL", "KEPU_SECRET_KEY", "DJANGO_SETTINGS_MODULE"):
+    for key in ("KEPU_VAR_DIR", "KEPU_DATABASE_URL", "KEPU_SECRET_KEY", "KEPU_PII_KEY", "DJANGO_SETTINGS_MODULE"):
         if key in env:
             os.environ[key] = env[key]
     os.environ.pop("KEPU_DEBUG", None)

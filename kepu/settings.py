@@ -98,6 +98,31 @@ if not SECRET_KEY:
 elif len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("KEPU_SECRET_KEY is too short: use at least 32 random characters")
 
+# --- personal data key ---------------------------------------------------------------------------
+
+
+def _embedded_pii_key() -> str:
+    path = VAR_DIR / "pii_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+# Encrypts phone and ID numbers (kepu/core/pii.py). Losing it loses those fields: back it up.
+PII_KEY = os.environ.get("KEPU_PII_KEY", "").strip()
+if not PII_KEY:
+    if not EMBEDDED and not DEBUG:
+        raise ImproperlyConfigured(
+            "KEPU_PII_KEY must be set when KEPU_DEBUG is off and KEPU_DATABASE_URL names a real database"
+        )
+    PII_KEY = _embedded_pii_key()
+elif len(PII_KEY) < 32:
+    raise ImproperlyConfigured("KEPU_PII_KEY is too short: use at least 32 random characters")
+
 # --- hosts, security ----------------------------------------------------------------------------
 
 ALLOWED_HOSTS = env_list("KEPU_ALLOWED_HOSTS", "127.0.0.1,localhost")
@@ -136,6 +161,7 @@ INSTALLED_APPS = [
     "kepu.regions",
     "kepu.orgs",
     "kepu.accounts",
+    "kepu.activities",
 ]
 
 MIDDLEWARE = [

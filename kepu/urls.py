@@ -17,6 +17,8 @@ urlpatterns = [
     path("regions/", include("kepu.regions.urls")),
     path("units/", include("kepu.orgs.urls")),
     path("audit/", include("kepu.core.urls")),
+    path("activities/", include("kepu.activities.urls")),
+    path("events/", include("kepu.activities.public_urls")),
     path("api/v1/", include("kepu.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -153,8 +153,9 @@ log "server: $("$PG_BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d kepu -Atc '
 # --- the tests ------------------------------------------------------------------------------------
 
 export KEPU_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/kepu"
-export KEPU_SECRET_KEY
+export KEPU_SECRET_KEY KEPU_PII_KEY
 KEPU_SECRET_KEY=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(50))')
+KEPU_PII_KEY=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(48))')
 export KEPU_VAR_DIR=$VAR_DIR
 
 log "running: pytest -n 2 -q $*"

@@ -9,15 +9,20 @@ from .scope import REGION_WRITE_ROLES, scope_of
 def navigation(request):
     """The menu shows only what the user's roles may use."""
     user = getattr(request, "user", None)
+    public = [(_("科普活动"), reverse("public:list"), "calendar-event")]
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": public}
     scope = scope_of(user)
     items = [(_("首页"), reverse("home"), "house")]
     if scope.is_staff:
         items += [
+            (_("活动管理"), reverse("activities:list"), "calendar-check"),
+            (_("活动统计"), reverse("activities:stats"), "bar-chart"),
             (_("行政区划"), reverse("regions:browse"), "diagram-3"),
             (_("单位"), reverse("orgs:list"), "building"),
         ]
+    else:
+        items += public
     if scope.platform_admin or scope.region_paths(REGION_WRITE_ROLES):
         items += [
             (_("角色授权"), reverse("accounts:roles"), "person-badge"),

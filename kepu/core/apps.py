@@ -12,3 +12,6 @@ class CoreConfig(AppConfig):
         # Apps register measures and importers in these modules; load them once at start.
         autodiscover_modules("measures")
         autodiscover_modules("importers")
+        autodiscover_modules("reference")
+        autodiscover_modules("demo")
+        autodiscover_modules("gendata")

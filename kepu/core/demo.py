@@ -147,6 +147,15 @@ def _units(rng: random.Random) -> list[Unit]:
     return out
 
 
+_demo_loaders: list = []
+
+
+def register_demo_loader(func):
+    """Apps add their demo records once the regions, units and personas exist: func(rng)."""
+    _demo_loaders.append(func)
+    return func
+
+
 @transaction.atomic
 def load_demo() -> list[Persona]:
     """Create the demo data set once; a second run changes nothing."""
@@ -171,6 +180,8 @@ def load_demo() -> list[Persona]:
     # The Yongchuan admin is also the liaison of the district's 科协, to show the scope switcher.
     role_grant(actor=None, user=User.objects.get(username="yc_admin"), role=Role.UNIT_LIAISON,
                unit=Unit.objects.get(region__code="500118", name="区科协"))
+    for loader in _demo_loaders:
+        loader(random.Random(f"{SEED}/{loader.__module__}"))
     return PERSONAS
 
 

@@ -38,6 +38,20 @@ def reference_files() -> list[tuple[str, str, bytes]]:
     ]
 
 
+_loaders: list = []
+
+
+def register_reference_loader(func):
+    """Apps add their own reference data (theme days, target groups ...) after the regions and units."""
+    _loaders.append(func)
+    return func
+
+
+def read_reference_csv(name: str) -> list[dict[str, str]]:
+    with open(REFERENCE_DIR / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 @transaction.atomic
 def load_reference(*, actor=None) -> list[tuple[str, int, int]]:
     """Load every reference file; return (file, created, updated) per file."""
@@ -47,4 +61,6 @@ def load_reference(*, actor=None) -> list[tuple[str, int, int]]:
         if not result.ok:
             raise ReferenceError(f"{name}: " + "; ".join(str(e) for e in result.errors[:5]))
         report.append((name, result.created, result.updated))
+    for loader in _loaders:
+        report.extend(loader())
     return report

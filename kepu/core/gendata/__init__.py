@@ -13,6 +13,6 @@ service write).
 """
 
 from .plan import SCALES
-from .write import generate
+from .write import generate, register_gendata_extension
 
-__all__ = ["SCALES", "generate"]
+__all__ = ["SCALES", "generate", "register_gendata_extension"]

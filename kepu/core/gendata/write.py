@@ -145,6 +145,15 @@ def _write_personas(resolved: dict[str, Region]) -> int:
     return made
 
 
+_extensions: list = []
+
+
+def register_gendata_extension(func):
+    """Apps add their synthetic records after the regions and units: func(scale=, regions=, stdout=) -> counts."""
+    _extensions.append(func)
+    return func
+
+
 def generate(scale: str, *, stdout=None) -> dict:
     """Create the synthetic data set of `scale`; return its size (reused and new rows alike)."""
     plan = Plan(scale).build()
@@ -157,6 +166,9 @@ def generate(scale: str, *, stdout=None) -> dict:
         _say(stdout, f"  units: {units}")
         personas = _write_personas(resolved)
         _say(stdout, f"  persona users created: {personas}")
+        extra = {}
+        for extension in _extensions:
+            extra.update(extension(scale=scale, regions=resolved, stdout=stdout))
     specs = list(plan.regions())
     return {
         "regions": len(specs),
@@ -164,4 +176,5 @@ def generate(scale: str, *, stdout=None) -> dict:
         "villages": sum(1 for s in specs if s.level == Level.VILLAGE),
         "units": units,
         "populations": populations,
+        **extra,
     }

@@ -17,6 +17,7 @@ def start(env: dict) -> subprocess.CompletedProcess:
     ({"KEPU_DEBUG": "maybe"}, "KEPU_DEBUG"),
     ({"KEPU_DATABASE_URL": "mysql://x@y/z"}, "KEPU_DATABASE_URL"),
     ({"KEPU_DATABASE_URL": "postgres://u@localhost/kepu"}, "KEPU_SECRET_KEY"),
+    ({"KEPU_DATABASE_URL": "postgres://u@localhost/kepu", "KEPU_SECRET_KEY": "k" * 40}, "KEPU_PII_KEY"),
     ({"KEPU_SECRET_KEY": "short"}, "KEPU_SECRET_KEY"),
     ({"KEPU_REDIS_URL": "http://localhost"}, "KEPU_REDIS_URL"),
     ({"KEPU_TASKS": "celery"}, "KEPU_TASKS"),

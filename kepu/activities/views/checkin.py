@@ -1,0 +1,3 @@
+"""Activity pages: checkin (being written)."""
+
+urlpatterns: list = []

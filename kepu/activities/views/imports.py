@@ -1,0 +1,3 @@
+"""Activity pages: imports (being written)."""
+
+urlpatterns: list = []

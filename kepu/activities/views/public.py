@@ -1,0 +1,11 @@
+"""Activity pages: public (being written)."""
+
+from django.http import Http404
+from django.urls import path
+
+
+def _pending(request, *args, **kwargs):  # TEMPORARY: replaced by the public pages
+    raise Http404
+
+
+urlpatterns: list = [path("", _pending, name="list")]

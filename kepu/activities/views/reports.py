@@ -1,0 +1,3 @@
+"""Activity pages: reports (being written)."""
+
+urlpatterns: list = []
