@@ -43,9 +43,10 @@ def logout_view(request):
     return redirect("login")
 
 
-@login_required
 def home(request):
     """Each role's start page: the working region's figures, the unit, or the citizen's welcome."""
+    if not request.user.is_authenticated:
+        return redirect("public:list")  # visitors start with the public activities
     context = selectors.home_context(request.user, active_grant(request))
     return render(request, "accounts/home.html", context)
 
