@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from kepu.accounts.api import MeView, RoleAssignmentViewSet
+from kepu.activities.api import ActivityViewSet, CheckinView, ThemeDayViewSet
 from kepu.orgs.api import UnitViewSet
 from kepu.regions.api import RegionViewSet
 
@@ -8,7 +9,13 @@ router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("units", UnitViewSet, basename="unit")
 router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("theme-days", ThemeDayViewSet, basename="theme-day")
 
 from django.urls import path  # noqa: E402
 
-urlpatterns = [path("users/me/", MeView.as_view(), name="users-me"), *router.urls]
+urlpatterns = [
+    path("users/me/", MeView.as_view(), name="users-me"),
+    path("checkins/", CheckinView.as_view(), name="checkins"),
+    *router.urls,
+]

@@ -293,7 +293,21 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kepu.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per client (user, or address when anonymous); see kepu.activities.api.ClientRateThrottle.
+    "DEFAULT_THROTTLE_RATES": {
+        "activity_registrations": os.environ.get("KEPU_REGISTRATION_RATE", "10/min"),
+        "activity_checkins": os.environ.get("KEPU_CHECKIN_RATE", "120/min"),
+    },
+    # Behind N reverse proxies the client is the Nth address from the right of X-Forwarded-For.
+    "NUM_PROXIES": int(os.environ.get("KEPU_NUM_PROXIES", "0")) or None,
 }
+# The same limits for the pages (registration form, check-in page).
+KEPU_REGISTRATION_RATE = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["activity_registrations"]
+KEPU_CHECKIN_RATE = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["activity_checkins"]
+for _name, _rate in (("KEPU_REGISTRATION_RATE", KEPU_REGISTRATION_RATE), ("KEPU_CHECKIN_RATE", KEPU_CHECKIN_RATE)):
+    _count, _, _period = _rate.partition("/")
+    if not _count.isdigit() or _period[:1] not in ("s", "m", "h", "d"):
+        raise ImproperlyConfigured(f"{_name}={_rate!r} is not a rate like 10/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kepu API",
     "DESCRIPTION": "科普 platform API. Errors are JSON objects {message, code, extra}.",
@@ -303,6 +317,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind", "status") get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "kepu.activities.models.ActivityKind",
+        "ActivityStatusEnum": "kepu.activities.models.ActivityStatus",
+        "RegistrationStatusEnum": "kepu.activities.models.RegistrationStatus",
+        "RegionKindEnum": "kepu.regions.models.Kind",
+    },
 }
 
 # --- logging ------------------------------------------------------------------------------------

@@ -142,6 +142,8 @@ class Activity(models.Model):
             models.Index(fields=["region_path", "start"], name="activity_region_start_idx",
                          opclasses=["varchar_pattern_ops", "timestamptz_ops"]),
             models.Index(fields=["status", "start"], name="activity_status_start_idx"),
+            # The newest-first staff list over everything a city admin sees.
+            models.Index(fields=["-start", "-id"], name="activity_start_idx"),
             models.Index(fields=["organizer", "start"], name="activity_organizer_start_idx"),
         ]
 

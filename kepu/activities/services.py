@@ -102,7 +102,7 @@ def activity_update(*, actor, activity: Activity, unchanged_since=None, **fields
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     check_unchanged(activity, unchanged_since)
     if activity.status not in (S.DRAFT, S.PUBLISHED):
-        raise KepuError(_("活动已%(status)s，不能再修改。") % {"status": activity.get_status_display()},
+        raise KepuError(_("活动当前为“%(status)s”，不能再修改。") % {"status": activity.get_status_display()},
                         code="wrong_status")
     m2m = {f: fields.pop(f) for f in M2M_FIELDS if f in fields}
     if ("organizer" in fields or "region" in fields) and not activity_policy.can_organize(
@@ -159,7 +159,8 @@ def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
 @transaction.atomic
 def activity_finish(*, actor, activity: Activity) -> Activity:
     """Close a published activity once it has started; the organizer then reports the audience."""
-    if activity.start > timezone.now():
+    status, start = Activity.objects.filter(pk=activity.pk).values_list("status", "start").get()
+    if status == S.PUBLISHED and start > timezone.now():
         raise KepuError(_("活动尚未开始，不能标记为已结束。"), code="not_started")
     return _transition(actor=actor, activity=activity, step="finish")
 
@@ -270,6 +271,9 @@ def checkin(*, actor, activity: Activity | None, token: str, method: str = Check
     if activity is None:
         activity = registration.activity
     activity_policy.check(actor, "checkin", activity)
+    if registration.activity_id != activity.pk and not activity_policy.can(actor, "view", registration.activity):
+        # Another district's token: answer as for a forged one, naming nothing.
+        return CheckInResult("unknown", _("无效的签到凭证：没有这个报名。"))
     if registration.activity_id != activity.pk:
         return CheckInResult("other_activity", _("这是另一个活动（%(title)s）的报名凭证。") % {"title": registration.activity.title},
                              registration)

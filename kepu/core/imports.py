@@ -277,7 +277,7 @@ def template_workbook(importer: Importer) -> bytes:
 
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = importer.label or importer.kind
+    sheet.title = str(importer.label or importer.kind)[:31]
     sheet.append([c.header for c in importer.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -1,6 +1,7 @@
 import pytest
 
 from kepu.accounts.models import RoleAssignment, User
+from kepu.activities.models import Activity
 from kepu.core.gendata import generate
 from kepu.core.gendata.plan import PERSONAS
 from kepu.orgs.models import Unit
@@ -18,6 +19,7 @@ def snapshot():
 
 def wipe_generated():
     """Delete what generate() made; the reference data (loaded for every test) stays."""
+    Activity.objects.filter(is_demo=True).delete()  # kepu.activities.gendata's, organized by the units below
     User.objects.filter(username__in=[p[0] for p in PERSONAS]).delete()  # and their role assignments
     Unit.objects.filter(is_demo=True).update(parent=None)
     Unit.objects.filter(is_demo=True).delete()
