@@ -22,8 +22,17 @@ from kepu.core.errors import Conflict, KepuError
 from kepu.core.uploads import check_upload
 
 from .models import (
-    Activity, ActivityStatus, CheckIn, Evidence, ParticipationReport, Registration, RegistrationStatus,
-    ReportCount, TargetGroup, ThemeDay, ThemeDayDate,
+    Activity,
+    ActivityStatus,
+    CheckIn,
+    Evidence,
+    ParticipationReport,
+    Registration,
+    RegistrationStatus,
+    ReportCount,
+    TargetGroup,
+    ThemeDay,
+    ThemeDayDate,
 )
 from .policies import activity_policy
 
@@ -390,7 +399,7 @@ def evidence_remove(*, actor, evidence: Evidence) -> None:
 def report_submit(*, actor, activity: Activity) -> Activity:
     """Send the participation report to the region; the activity becomes 已报送."""
     report = ParticipationReport.objects.filter(activity=activity).first()
-    if report is None or report.person_times == 0 and not report.counts.exists():
+    if report is None or (report.person_times == 0 and not report.counts.exists()):
         raise KepuError(_("请先填写参与人次。"), code="report_empty")
     activity = _transition(actor=actor, activity=activity, step="report")
     report.status = ParticipationReport.Status.SUBMITTED

@@ -7,7 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from kepu.activities import services
-from kepu.activities.models import Activity, ActivityStatus, ParticipationReport, TargetGroup, ThemeDay
+from kepu.activities.models import (
+    Activity,
+    ActivityStatus,
+    ParticipationReport,
+    TargetGroup,
+    ThemeDay,
+)
 from kepu.core.errors import KepuError
 from kepu.core.models import AuditEntry
 from kepu.orgs.models import Unit
