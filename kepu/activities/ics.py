@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable, Iterable
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import Activity, ActivityStatus
 
@@ -51,7 +52,8 @@ def event_lines(activity: Activity, *, url: str, stamp: datetime.datetime) -> li
     location = activity.venue or activity.online_url or activity.region.name
     description = activity.description.strip()
     if activity.status == ActivityStatus.CANCELLED and activity.cancel_reason:
-        description = f"已取消：{activity.cancel_reason}\n\n{description}".strip()
+        cancelled = gettext("已取消：%(reason)s") % {"reason": activity.cancel_reason}
+        description = f"{cancelled}\n\n{description}".strip()
     lines = [
         "BEGIN:VEVENT",
         f"UID:activity-{activity.pk}@kepu",

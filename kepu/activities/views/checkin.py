@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kepu.core.errors import KepuError
@@ -32,7 +32,8 @@ METHODS = {CheckIn.Method.SCAN, CheckIn.Method.TOKEN, CheckIn.Method.SEARCH}
 
 
 class WalkInForm(BootstrapMixin, forms.Form):
-    people = forms.IntegerField(label=gettext_lazy("人数"), min_value=1, max_value=100_000, initial=1,
+    people = forms.IntegerField(label=pgettext_lazy("number of people", "人数"), min_value=1, max_value=100_000,
+                                initial=1,
                                 error_messages={"required": gettext_lazy("人数：请填写人数。"),
                                                 "invalid": gettext_lazy("人数：请填写整数。"),
                                                 "min_value": gettext_lazy("人数应在 1 到 100000 之间。"),

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kepu.core.errors import KepuError
@@ -320,7 +321,9 @@ def month_calendar(request):
         "theme_days": [(d, s, e, tagged.get(d.pk, [])) for d, s, e in theme_days],
         "previous": previous, "following": following, "region": region, "theme": theme,
         "total": sum(counts.values()), "shown": len(activities), "per_day": DAY_SHOWN,
-        "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+        "weekdays": [pgettext("weekday", "一"), pgettext("weekday", "二"), pgettext("weekday", "三"),
+                     pgettext("weekday", "四"), pgettext("weekday", "五"), pgettext("weekday", "六"),
+                     pgettext("weekday", "日")],
         "feeds": _feed_links(region, theme),
     }
     return render(request, "activities/public/calendar.html", context)
