@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/run.py [--scales small,district,city] [--runs N] [--requests N]
                                   [--json FILE] [--database-url postgres://...] [--no-pages]
+                                  [--no-activities] [--no-postgres] [--sqlite-registrations N]
 
 For each scale: a fresh database (a temp KEPU_VAR_DIR with SQLite, or the flushed PostgreSQL
 database of --database-url), `kepu migrate`, then `kepu gendata --scale X` timed as a subprocess.
 On the largest scale run, pages and API calls are timed in this process through Django's test
-client (no network, no gunicorn). See bench/README.md.
+client (no network, no gunicorn), then the activity figures (bench/activities.py): the coverage
+measure and the activity lists on that data, and on a throwaway PostgreSQL cluster registration
+under contention over HTTP and the same scale loaded and measured again. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -26,10 +29,17 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import activities as activity_bench  # noqa: E402  (bench/activities.py)
+
 SCALES = ("small", "district", "city")
 KEPU = [sys.executable, "-m", "kepu"]
 WARMUP = 3
 DUMMY_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"
+# Average registrations per activity of the city scale on SQLite (KEPU_GENDATA_REGISTRATIONS):
+# the full 20 (10 million rows) takes SQLite longer than the whole benchmark may; PostgreSQL
+# gets the full figure. The activity lists and the coverage measure do not read registrations.
+SQLITE_CITY_REGISTRATIONS = 2
 
 # (label, path, htmx); every one is requested as each persona.
 REQUESTS = [
@@ -124,7 +134,9 @@ def fresh_database(env: dict[str, str], *, postgres: bool, first: bool, flush_ok
     return elapsed
 
 
-def gendata(scale: str, env: dict[str, str]) -> tuple[float, dict]:
+def gendata(scale: str, env: dict[str, str], registrations: float | None = None) -> tuple[float, dict]:
+    if registrations is not None:
+        env = {**env, "KEPU_GENDATA_REGISTRATIONS": f"{registrations:g}"}
     elapsed, out = run([*KEPU, "gendata", "--scale", scale, "--json"], env)
     return elapsed, json.loads(out.strip().splitlines()[-1])
 
@@ -144,8 +156,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def data_size(counts: dict) -> str:
-    return (f"{counts['regions']:,} regions ({counts['towns']:,} towns, {counts['villages']:,} villages), "
+    size = (f"{counts['regions']:,} regions ({counts['towns']:,} towns, {counts['villages']:,} villages), "
             f"{counts['units']:,} units, {counts['populations']:,} populations")
+    if "activities" in counts:
+        size += (f", {counts['activities']:,} activities, {counts['registrations']:,} registrations, "
+                 f"{counts['checkins']:,} check-ins")
+    return size
 
 
 def table(rows: list[tuple[str, str, str, str, str]]) -> str:
@@ -236,6 +252,34 @@ def time_requests(env: dict[str, str], n: int, scale_label: str) -> tuple[list[d
     return results, failures, db_version
 
 
+# --- activities on a throwaway PostgreSQL cluster ---------------------------------------------------
+
+
+def postgres_part(args, scale: str, report: dict, info: dict) -> list[tuple[str, str, str, str, str]]:
+    """Registration under contention over HTTP, then `scale` loaded and measured on PostgreSQL."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    try:
+        with activity_bench.Postgres() as pg:
+            info["postgres"] = pg.version()
+            info["load_at_postgres"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            if not args.no_pages:
+                print(f"registration under contention on {info['postgres']} (500 POSTs, 100 seats)", flush=True)
+                reg = activity_bench.bench_registration(pg, requests=500, seats=100, threads=64, workers=4)
+                report.setdefault("activities", {})["registration"] = reg
+                report["failures"] += [f"registration under contention: {p}" for p in reg["problems"]]
+                rows += activity_bench.registration_rows(reg)
+            print(f"kepu gendata --scale {scale} on PostgreSQL, then the activity figures", flush=True)
+            result = activity_bench.gendata_on_postgres(pg, scale=scale, runs=args.activity_runs,
+                                                        requests=args.requests, timings=not args.no_pages)
+            report.setdefault("activities", {})["postgres"] = result
+            rows += activity_bench.rows_for("PostgreSQL", result, scale)
+    except activity_bench.Unavailable as exc:
+        print(f"PostgreSQL part skipped: {exc}", flush=True)
+    except RuntimeError as exc:
+        report["failures"].append(f"PostgreSQL part: {exc}")
+    return rows
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -255,6 +299,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flush", action="store_true",
                         help="with --database-url: go ahead even if the database holds data")
     parser.add_argument("--keep", action="store_true", help="keep the temp directories (SQLite files)")
+    parser.add_argument("--no-activities", action="store_true",
+                        help="skip the activity figures (coverage, activity lists, registration, PostgreSQL)")
+    parser.add_argument("--no-postgres", action="store_true",
+                        help="skip the throwaway PostgreSQL cluster (registration under contention, and the "
+                             "largest scale loaded and measured on PostgreSQL)")
+    parser.add_argument("--sqlite-registrations", type=float, default=SQLITE_CITY_REGISTRATIONS, metavar="N",
+                        help="average registrations per activity of the city scale on SQLite "
+                             f"(default {SQLITE_CITY_REGISTRATIONS}; gendata's own default is 20)")
+    parser.add_argument("--activity-runs", type=int, default=5,
+                        help="runs of the coverage measure, after one warm-up (default 5)")
     args = parser.parse_args(argv)
 
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
@@ -262,8 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not scales:
         parser.error(f"unknown scale(s) {', '.join(unknown)}; choose from {', '.join(SCALES)}")
     scales = sorted(set(scales), key=SCALES.index)  # the largest last: the pages run on its data
-    if args.runs < 1 or args.requests < 1:
-        parser.error("--runs and --requests must be at least 1")
+    if args.runs < 1 or args.requests < 1 or args.activity_runs < 1:
+        parser.error("--runs, --requests and --activity-runs must be at least 1")
+    if not 0 <= args.sqlite_registrations <= 200:
+        parser.error("--sqlite-registrations must be between 0 and 200")
     postgres = bool(args.database_url)
     if postgres and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a postgres:// URL")
@@ -289,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
                 env["KEPU_VAR_DIR"] = var_dir
                 first = not migrate_times
                 migrate_times.append(fresh_database(env, postgres=postgres, first=first, flush_ok=args.flush))
-                wall, counts = gendata(scale, env)
+                wall, counts = gendata(scale, env, args.sqlite_registrations
+                                       if scale == "city" and not postgres else None)
                 walls.append(wall)
                 internals.append(counts.pop("seconds"))
                 counts.pop("scale", None)
@@ -318,6 +375,17 @@ def main(argv: list[str] | None = None) -> int:
             size = f"{scale}: {last_counts['regions']:,} regions, {last_counts['units']:,} units"
             for r in results:
                 rows.append((r["what"], size, str(r["n"]), f"{r['p50_ms']:.1f} ms", f"{r['p95_ms']:.1f} ms"))
+            if not args.no_activities:
+                print(f"timing the activity figures at scale {scale} ({info['database']})", flush=True)
+                try:
+                    measured = activity_bench.measure(last_env, runs=args.activity_runs, requests=args.requests)
+                except RuntimeError as exc:
+                    report["failures"].append(f"activity figures: {exc}")
+                else:
+                    report["activities"] = {"measured": measured}
+                    rows += activity_bench.rows_for("SQLite" if not postgres else "PostgreSQL", measured, scale)
+        if not args.no_activities and not args.no_postgres:
+            rows += postgres_part(args, scales[-1], report, info)
     finally:
         if not args.keep:
             for path in temp_dirs:
@@ -330,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gendata: {args.runs} run(s) per scale, each on a fresh database; wall = the whole `kepu gendata` "
           f"process (interpreter and Django start-up included). Pages/API: in-process Django test client, "
           f"{args.requests} timed requests after {WARMUP} warm-ups.")
+    if "postgres" in info:
+        print(f"PostgreSQL rows: a throwaway {info['postgres']} cluster on 127.0.0.1 "
+              f"({' '.join(activity_bench.PG_OPTIONS[1::2])}); load average at its start: {info['load_at_postgres']}.")
     print()
     print(table(rows))
     if report["failures"]:

@@ -25,6 +25,20 @@ def subtree_q(paths: Iterable[str], field: str = "path") -> models.Q:
     return q
 
 
+def covers_whole_tree(paths: Iterable[str]) -> bool:
+    """Whether the subtrees at `paths` hold every region (one of them is the only root).
+
+    A filter that keeps everything is then left out: on SQLite it would otherwise steer the
+    planner to the path index and make it sort the whole table instead of reading by date.
+    """
+    from .models import Region
+
+    roots = [p for p in paths if p.count("/") == 1]
+    if not roots:
+        return False
+    return set(Region.objects.filter(parent__isnull=True).values_list("path", flat=True)) <= set(roots)
+
+
 class RegionQuerySet(models.QuerySet):
     def subtree(self, *roots) -> RegionQuerySet:
         """The given regions and everything below them."""
