@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import activities as activity_bench  # noqa: E402  (bench/activities.py)
+from common import percentile  # noqa: E402
 
 SCALES = ("small", "district", "city")
 KEPU = [sys.executable, "-m", "kepu"]
@@ -142,17 +143,6 @@ def gendata(scale: str, env: dict[str, str], registrations: float | None = None)
 
 
 # --- statistics and output ----------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    pos = (len(ordered) - 1) * q
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def data_size(counts: dict) -> str:

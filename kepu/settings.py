@@ -73,55 +73,33 @@ _db["ATOMIC_REQUESTS"] = False
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- secret key ---------------------------------------------------------------------------------
+# --- keys ---------------------------------------------------------------------------------------
 
 
-def _embedded_secret_key() -> str:
-    path = VAR_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
-
-
-SECRET_KEY = os.environ.get("KEPU_SECRET_KEY", "").strip()
-if not SECRET_KEY:
+def _key_setting(name: str, filename: str) -> str:
+    """A secret from the environment, or in the embedded mode one generated and kept under var/."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        if len(value) < 32:
+            raise ImproperlyConfigured(f"{name} is too short: use at least 32 random characters")
+        return value
     if not EMBEDDED and not DEBUG:
         raise ImproperlyConfigured(
-            "KEPU_SECRET_KEY must be set when KEPU_DEBUG is off and KEPU_DATABASE_URL names a real "
-            "database"
+            f"{name} must be set when KEPU_DEBUG is off and KEPU_DATABASE_URL names a real database"
         )
-    SECRET_KEY = _embedded_secret_key()
-elif len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("KEPU_SECRET_KEY is too short: use at least 32 random characters")
-
-# --- personal data key ---------------------------------------------------------------------------
-
-
-def _embedded_pii_key() -> str:
-    path = VAR_DIR / "pii_key"
+    path = VAR_DIR / filename
     if path.exists():
         return path.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
+    value = secrets.token_urlsafe(50)
+    path.write_text(value)
     path.chmod(0o600)
-    return key
+    return value
 
 
+SECRET_KEY = _key_setting("KEPU_SECRET_KEY", "secret_key")
 # Encrypts phone and ID numbers (kepu/core/pii.py). Losing it loses those fields: back it up.
-PII_KEY = os.environ.get("KEPU_PII_KEY", "").strip()
-if not PII_KEY:
-    if not EMBEDDED and not DEBUG:
-        raise ImproperlyConfigured(
-            "KEPU_PII_KEY must be set when KEPU_DEBUG is off and KEPU_DATABASE_URL names a real database"
-        )
-    PII_KEY = _embedded_pii_key()
-elif len(PII_KEY) < 32:
-    raise ImproperlyConfigured("KEPU_PII_KEY is too short: use at least 32 random characters")
+PII_KEY = _key_setting("KEPU_PII_KEY", "pii_key")
 
 # --- hosts, security ----------------------------------------------------------------------------
 
