@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import statistics
@@ -37,7 +36,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import free_port, percentile
+from common import free_port, kepu_env, percentile
+from common import run_command as run
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 3
@@ -163,33 +163,6 @@ class Postgres:
 # --- environments and subprocesses ----------------------------------------------------------------------
 
 
-def kepu_env(database_url: str | None, var_dir: str, *, settings: str = "kepu.settings",
-             base: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(base if base is not None else os.environ)
-    env.pop("KEPU_DEBUG", None)
-    env["DJANGO_SETTINGS_MODULE"] = settings
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["KEPU_VAR_DIR"] = var_dir
-    env["KEPU_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
-    if database_url:
-        env["KEPU_DATABASE_URL"] = database_url
-        if len(env.get("KEPU_SECRET_KEY", "")) < 32:
-            env["KEPU_SECRET_KEY"] = secrets.token_urlsafe(40)
-        if len(env.get("KEPU_PII_KEY", "")) < 32:
-            env["KEPU_PII_KEY"] = secrets.token_urlsafe(40)
-    else:
-        env.pop("KEPU_DATABASE_URL", None)
-    return env
-
-
-def run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    started = time.perf_counter()
-    proc = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed with status {proc.returncode}:\n"
-                           + proc.stdout[-3000:] + proc.stderr[-3000:])
-    return elapsed, proc.stdout
 
 
 def last_json(text: str) -> dict:
@@ -264,7 +237,7 @@ def bench_registration(pg: Postgres, *, requests: int, seats: int, threads: int,
     """500 people (distinct phones) register at once for 100 seats over HTTP."""
     var_dir = tempfile.mkdtemp(prefix="kepu-bench-reg-")
     try:
-        env = kepu_env(pg.createdb("kepu_registration"), var_dir, settings=BENCH_SETTINGS)
+        env = kepu_env(pg.createdb("kepu_registration"), var_dir=var_dir, settings=BENCH_SETTINGS)
         run([*KEPU, "migrate", "-v0", "--no-input"], env)
         run([*KEPU, "loadreference"], env)
         ids = last_json(run([*SELF, "setup-registration", "--seats", str(seats)], env)[1])
@@ -465,7 +438,7 @@ def gendata_on_postgres(pg: Postgres, *, scale: str, runs: int, requests: int,
     """`kepu gendata --scale X` on a fresh database of the cluster, then the measurements."""
     var_dir = tempfile.mkdtemp(prefix="kepu-bench-pgcity-")
     try:
-        env = kepu_env(pg.createdb(f"kepu_{scale}"), var_dir)
+        env = kepu_env(pg.createdb(f"kepu_{scale}"), var_dir=var_dir)
         if registrations is not None:
             env["KEPU_GENDATA_REGISTRATIONS"] = registrations
         run([*KEPU, "migrate", "-v0", "--no-input"], env)

@@ -21,7 +21,6 @@ import platform
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,12 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import activities as activity_bench  # noqa: E402  (bench/activities.py)
-from common import percentile  # noqa: E402
+from common import kepu_env, percentile, run_command  # noqa: E402
 
 SCALES = ("small", "district", "city")
 KEPU = [sys.executable, "-m", "kepu"]
 WARMUP = 3
-DUMMY_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"
 # Average registrations per activity of the city scale on SQLite (KEPU_GENDATA_REGISTRATIONS):
 # the full 20 (10 million rows) takes SQLite longer than the whole benchmark may; PostgreSQL
 # gets the full figure. The activity lists and the coverage measure do not read registrations.
@@ -90,31 +88,16 @@ def machine() -> dict:
 
 
 def base_env(database_url: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("KEPU_DEBUG", None)  # measure what production runs
-    env["DJANGO_SETTINGS_MODULE"] = "kepu.settings"
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    if database_url:
-        env["KEPU_DATABASE_URL"] = database_url
-        if len(env.get("KEPU_SECRET_KEY", "")) < 32:
-            env["KEPU_SECRET_KEY"] = DUMMY_SECRET_KEY
-        if len(env.get("KEPU_PII_KEY", "")) < 32:
-            env["KEPU_PII_KEY"] = DUMMY_SECRET_KEY
-    else:
-        env.pop("KEPU_DATABASE_URL", None)
-    return env
+    return kepu_env(database_url)
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
     """Run a command; return (wall seconds, stdout); exit with its output when it fails."""
-    started = time.perf_counter()
-    proc = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.stderr.write(f"bench: {' '.join(args)} failed with status {proc.returncode}\n")
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+    try:
+        return run_command(args, env)
+    except RuntimeError as exc:
+        sys.stderr.write(f"bench: {exc}\n")
         sys.exit(1)
-    return elapsed, proc.stdout
 
 
 def count_rows(env: dict[str, str]) -> int:

@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from kepu.core.measures import MeasureValue, get_measure, measure, per_region
+from kepu.regions.querysets import subtree_q
 
 from .models import Activity, ActivityKind, ActivityStatus
 
@@ -56,8 +57,6 @@ def _by(field: str, regions, year: int):
     """Activities held and reported person-times per value of `field`, per region (one query)."""
     qs = _in_year(year).filter(status__in=DONE)
     columns = {}
-    from kepu.regions.querysets import subtree_q
-
     for i, region in enumerate(regions):
         inside = subtree_q([region.path], field="region_path")
         columns[f"n{i}"] = Count("id", filter=inside, distinct=True)
@@ -73,34 +72,28 @@ def _by(field: str, regions, year: int):
     return out
 
 
-@measure("activities_held", unit="count", label=_("开展科普活动场次"))
-def activities_held(regions, year: int) -> dict[str, MeasureValue]:
-    """Finished and reported activities of the year, with the counts by kind and by theme day."""
+def _split(regions, year: int, metric: str, **list_filters) -> dict[str, MeasureValue]:
+    """A total per region of `metric` ("activities" or "person_times"), split by kind and by theme day."""
     by_kind = _by("kind", regions, year)
     by_theme = _by("theme_days__name", regions, year)
     out = {}
     for r in regions:
-        kinds = by_kind[r.code]["activities"]
+        kinds = by_kind[r.code][metric]
         total = sum(kinds.values())
-        out[r.code] = MeasureValue(total, numerator=total, records_url=_list_url(r, year), detail={
-            "by_kind": {str(ActivityKind(k).label): v for k, v in kinds.items()},
-            "by_theme": {k: v for k, v in by_theme[r.code]["activities"].items() if k},
+        out[r.code] = MeasureValue(total, numerator=total, records_url=_list_url(r, year, **list_filters), detail={
+            "by_kind": {str(ActivityKind(k).label): v for k, v in kinds.items() if v},
+            "by_theme": {k: v for k, v in by_theme[r.code][metric].items() if k and v},
         })
     return out
+
+
+@measure("activities_held", unit="count", label=_("开展科普活动场次"))
+def activities_held(regions, year: int) -> dict[str, MeasureValue]:
+    """Finished and reported activities of the year, with the counts by kind and by theme day."""
+    return _split(regions, year, "activities")
 
 
 @measure("activity_person_times", unit="person_times", label=_("科普活动参与人次"))
 def activity_person_times(regions, year: int) -> dict[str, MeasureValue]:
     """Reported person-times of the year's activities, with the split by kind and by theme day."""
-    by_kind = _by("kind", regions, year)
-    by_theme = _by("theme_days__name", regions, year)
-    out = {}
-    for r in regions:
-        kinds = by_kind[r.code]["person_times"]
-        total = sum(kinds.values())
-        out[r.code] = MeasureValue(total, numerator=total,
-                                   records_url=_list_url(r, year, status=ActivityStatus.REPORTED), detail={
-            "by_kind": {str(ActivityKind(k).label): v for k, v in kinds.items() if v},
-            "by_theme": {k: v for k, v in by_theme[r.code]["person_times"].items() if k and v},
-        })
-    return out
+    return _split(regions, year, "person_times", status=ActivityStatus.REPORTED)
