@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "kepu.orgs",
     "kepu.accounts",
     "kepu.activities",
+    "kepu.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,15 @@ LOGOUT_REDIRECT_URL = "login"
 # Lockout: this many failures for one login name within the window lock it for the window.
 KEPU_LOGIN_MAX_FAILURES = int(os.environ.get("KEPU_LOGIN_MAX_FAILURES", "5"))
 KEPU_LOGIN_LOCK_MINUTES = int(os.environ.get("KEPU_LOGIN_LOCK_MINUTES", "15"))
+
+# Verified service hours for 1-5 stars (national consultation draft); local rules may differ.
+try:
+    KEPU_VOLUNTEER_STAR_HOURS = [int(h) for h in env_list("KEPU_VOLUNTEER_STAR_HOURS", "100,300,600,1000,1500")]
+except ValueError:
+    raise ImproperlyConfigured("KEPU_VOLUNTEER_STAR_HOURS must be whole numbers, e.g. 100,300,600,1000,1500") from None
+if not KEPU_VOLUNTEER_STAR_HOURS or KEPU_VOLUNTEER_STAR_HOURS != sorted(set(KEPU_VOLUNTEER_STAR_HOURS)) \
+        or KEPU_VOLUNTEER_STAR_HOURS[0] <= 0:
+    raise ImproperlyConfigured("KEPU_VOLUNTEER_STAR_HOURS must be increasing positive hours, e.g. 100,300,600,1000,1500")
 
 # --- languages and time -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("kepu.core.urls")),
     path("activities/", include("kepu.activities.urls")),
     path("events/", include("kepu.activities.public_urls")),
+    path("volunteers/", include("kepu.volunteers.urls")),
     path("api/v1/", include("kepu.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -37,6 +37,8 @@ class Role(models.TextChoices):
     EXPERT = "expert", _("专家")
     TEAM_LEADER = "team_leader", _("志愿服务队队长")
     VILLAGE_OFFICER = "village_officer", _("村级科普员")
+    # May see and export personal data (full ID and phone numbers) in a region subtree; audited.
+    PII_VIEWER = "pii_viewer", _("个人信息查阅")
     CITIZEN = "citizen", _("公众")
 
 

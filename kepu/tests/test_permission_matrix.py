@@ -219,4 +219,4 @@ def test_audit_log_is_scoped(client_for, shapingba, yongchuan):
 @pytest.mark.django_db
 def test_role_labels_exist_for_every_role():
     assert set(Role.values) == {"platform_admin", "region_admin", "unit_liaison", "reviewer", "expert",
-                                "team_leader", "village_officer", "citizen"}
+                                "team_leader", "village_officer", "pii_viewer", "citizen"}

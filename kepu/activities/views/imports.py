@@ -33,7 +33,7 @@ from kepu.core.imports import (
     template_workbook,
 )
 
-from ..exports import xlsx_response
+from kepu.core.exports import xlsx_response
 from .staff import can_plan, staff_required
 
 SESSION_KEY = "activities_import"

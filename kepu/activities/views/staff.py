@@ -25,7 +25,7 @@ from kepu.core.forms import add_service_errors
 from kepu.regions.models import Region
 
 from .. import selectors, services
-from ..exports import Sheet, workbook, xlsx_response
+from kepu.core.exports import Sheet, workbook, xlsx_response
 from ..forms import ActivityFilterForm, ActivityForm, CancelForm
 from ..models import ActivityStatus, ParticipationReport
 from ..policies import PUBLIC_STATUSES, activity_policy

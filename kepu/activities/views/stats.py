@@ -23,7 +23,7 @@ from kepu.regions.models import Region
 from kepu.regions.policies import region_policy
 
 from .. import selectors
-from ..exports import Sheet, workbook, xlsx_response
+from kepu.core.exports import Sheet, workbook, xlsx_response
 from ..models import ActivityKind, ActivityStatus, ThemeDay
 from .staff import staff_required, working_region
 

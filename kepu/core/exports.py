@@ -1,4 +1,4 @@
-"""Excel workbooks of the activity pages: one sheet per table, bold headers, numbers as numbers."""
+"""Excel workbooks for pages and reports: one sheet per table, bold headers, numbers as numbers."""
 
 from __future__ import annotations
 
