@@ -1,6 +1,6 @@
 """Writes to volunteer service: every one atomic, permission-checked and audited.
 
-Hours and stars live on the volunteer row and move only in `_credit`, which locks the rows (in id
+Hours and stars live on the volunteer row and move only in `credit_hours`, which locks the rows (in id
 order, so two verifiers never deadlock) before adding the change: concurrent verifications of one
 volunteer's records never lose an hour. Requests are claimed by one conditional UPDATE, so two
 teams cannot both claim the same need.
@@ -18,7 +18,19 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,7 +90,7 @@ def next_star(hours) -> tuple[int, Decimal] | None:
     return None
 
 
-def _credit(deltas: dict[int, Decimal]) -> None:
+def credit_hours(deltas: dict[int, Decimal]) -> None:
     """Add verified hours to volunteers (negative to take them back) and move their stars."""
     deltas = {pk: d for pk, d in deltas.items() if d}
     if not deltas:
@@ -97,24 +109,31 @@ def _credit(deltas: dict[int, Decimal]) -> None:
     StarChange.objects.bulk_create(moves, batch_size=500)
 
 
+def _stars_expression():
+    """SQL for the star level of the `hours` column under the configured thresholds."""
+    whens = [When(hours__gte=threshold, then=Value(level))
+             for level, threshold in reversed(list(enumerate(star_thresholds(), start=1)))]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
 @transaction.atomic
 def recount(volunteer_ids: Iterable[int] | None = None) -> int:
-    """Recompute hours and stars from the verified records (after a rule change or a repair)."""
-    qs = Volunteer.objects.select_for_update().order_by("pk")
+    """Recompute hours and stars from the verified records (after a rule change or a repair), in
+    two set-based UPDATEs; returns how many volunteers changed hours or stars."""
+    qs = Volunteer.objects.all()
     if volunteer_ids is not None:
         qs = qs.filter(pk__in=list(volunteer_ids))
-    sums = dict(ServiceRecord.objects.filter(status=RecordStatus.VERIFIED, volunteer__in=qs.values("pk"))
-                .values_list("volunteer").annotate(total=Sum("hours")).order_by())
-    changed = 0
-    for volunteer in qs.only("pk", "hours", "stars").iterator(chunk_size=2000):
-        hours = sums.get(volunteer.pk) or Decimal(0)
-        stars = stars_for(hours)
-        if (hours, stars) != (volunteer.hours, volunteer.stars):
-            if stars != volunteer.stars:
-                StarChange.objects.create(volunteer=volunteer, old_stars=volunteer.stars, new_stars=stars, hours=hours)
-            Volunteer.objects.filter(pk=volunteer.pk).update(hours=hours, stars=stars)
-            changed += 1
-    return changed
+    verified = (ServiceRecord.objects.filter(volunteer=OuterRef("pk"), status=RecordStatus.VERIFIED)
+                .values("volunteer").annotate(total=Sum("hours")).values("total"))
+    total = Coalesce(Subquery(verified), Value(Decimal(0)), output_field=DecimalField(max_digits=9, decimal_places=1))
+    stale_hours = qs.annotate(new=total).exclude(hours=F("new"))
+    changed = set(stale_hours.values_list("pk", flat=True))
+    qs.filter(pk__in=changed).update(hours=total)
+    moves = list(qs.annotate(new=_stars_expression()).exclude(stars=F("new")).values_list("pk", "stars", "new", "hours"))
+    StarChange.objects.bulk_create([StarChange(volunteer_id=pk, old_stars=old, new_stars=new, hours=hours)
+                                    for pk, old, new, hours in moves], batch_size=1000)
+    qs.filter(pk__in=[m[0] for m in moves]).update(stars=_stars_expression())
+    return len(changed | {m[0] for m in moves})
 
 
 # --- volunteer numbers -----------------------------------------------------------------------------
@@ -497,7 +516,7 @@ def record_create(*, actor, volunteer: Volunteer, date, hours, content: str, tea
         raise Conflict(_("%(name)s 在该活动的服务时长已记录，不能重复记录。") % {"name": volunteer.name},
                        code="duplicate_record") from None
     if verify:
-        _credit({volunteer.pk: record.hours})
+        credit_hours({volunteer.pk: record.hours})
     log_action(actor=actor, action="service_record.created", obj=record,
                changes={"volunteer": volunteer.number, "hours": str(record.hours), "status": record.status,
                         "source": source})
@@ -557,7 +576,7 @@ def records_verify(*, actor, records: Iterable[ServiceRecord], quality: str = ""
         deltas[record.volunteer_id] += record.hours
         done.append(record)
     ServiceRecord.objects.bulk_update(done, ["status", "verified_by", "verified_at", "quality", "updated_at"])
-    _credit(deltas)
+    credit_hours(deltas)
     for record in done:
         log_action(actor=actor, action="service_record.verified", obj=record, changes={"hours": str(record.hours)})
     return len(done)
@@ -577,7 +596,7 @@ def record_reject(*, actor, record: ServiceRecord, reason: str) -> ServiceRecord
     record.status, record.reject_reason = RecordStatus.REJECTED, reason.strip()[:200]
     record.save(update_fields=["status", "reject_reason", "updated_at"])
     if was_verified:
-        _credit({record.volunteer_id: -record.hours})
+        credit_hours({record.volunteer_id: -record.hours})
     log_action(actor=actor, action="service_record.rejected", obj=record,
                changes={"status": [old, record.status], "reason": record.reject_reason})
     return record
@@ -605,7 +624,7 @@ def record_update(*, actor, record: ServiceRecord, unchanged_since=None, **field
         record.full_clean(exclude=["volunteer", "team", "activity", "request", "region"])
         record.save()
         if record.status == RecordStatus.VERIFIED:
-            _credit({record.volunteer_id: record.hours - old_hours})
+            credit_hours({record.volunteer_id: record.hours - old_hours})
         log_action(actor=actor, action="service_record.updated", obj=record, changes=changes)
     return record
 
@@ -652,6 +671,8 @@ def duty_check(*, actor, duty: Duty, out: bool = False, at=None) -> Duty:
     activity = duty.activity
     if duty.record_id:
         raise KepuError(_("服务时长已计入，不能再签到或签退。"), code="already_credited")
+    if not out and duty.checked_in_at is not None:
+        raise Conflict(_("已经签到过了。"), code="already_checked_in")
     if not (activity.start - datetime.timedelta(hours=2) <= at <= activity.end + datetime.timedelta(hours=2)):
         raise KepuError(_("只能在活动开始前 2 小时至结束后 2 小时内签到、签退。"), code="outside_window")
     if out:
@@ -659,8 +680,6 @@ def duty_check(*, actor, duty: Duty, out: bool = False, at=None) -> Duty:
             raise KepuError(_("尚未签到，不能签退。"), code="not_checked_in")
         duty.checked_out_at = max(at, duty.checked_in_at)
     else:
-        if duty.checked_in_at is not None:
-            raise Conflict(_("已经签到过了。"), code="already_checked_in")
         duty.checked_in_at = at
     duty.save(update_fields=["checked_out_at" if out else "checked_in_at"])
     log_action(actor=actor, action="volunteer_duty.checked_out" if out else "volunteer_duty.checked_in", obj=duty,
