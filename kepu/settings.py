@@ -311,6 +311,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "kepu.activities.models.ActivityStatus",
         "RegistrationStatusEnum": "kepu.activities.models.RegistrationStatus",
         "RegionKindEnum": "kepu.regions.models.Kind",
+        "MembershipRoleEnum": "kepu.volunteers.models.Membership.Role",
     },
 }
 

@@ -6,6 +6,20 @@ from .models import Role
 from .scope import REGION_WRITE_ROLES, scope_of
 
 
+def _volunteer_items(user, scope) -> list:
+    """Volunteer service: the staff pages for staff and team leaders, one's own page for volunteers."""
+    from kepu.volunteers.models import Volunteer
+    from kepu.volunteers.policies import led_team_ids
+
+    items = []
+    if scope.is_staff or led_team_ids(user):
+        items.append((_("志愿服务"), reverse("volunteers:list"), "people"))
+    # Citizens always see it (it invites them to sign up); staff when they are volunteers themselves.
+    if not scope.is_staff or Volunteer.objects.filter(user=user).exists():
+        items.append((_("我的志愿服务"), reverse("volunteers:me"), "person-heart"))
+    return items
+
+
 def navigation(request):
     """The menu shows only what the user's roles may use."""
     user = getattr(request, "user", None)
@@ -23,6 +37,7 @@ def navigation(request):
         ]
     else:
         items += public
+    items += _volunteer_items(user, scope)
     if scope.platform_admin or scope.region_paths(REGION_WRITE_ROLES):
         items += [
             (_("角色授权"), reverse("accounts:roles"), "person-badge"),

@@ -27,6 +27,12 @@ def registered_q(as_of: datetime.date) -> Q:
     return Q(registered_on__lte=as_of) & (Q(left_on__isnull=True) | Q(left_on__gt=as_of))
 
 
+def team_alive_q(as_of: datetime.date) -> Q:
+    """Founded by `as_of` (or of unknown date) and not dissolved by then."""
+    return (Q(founded_on__isnull=True) | Q(founded_on__lte=as_of)) & (
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=as_of))
+
+
 def _year(year: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
 
@@ -52,7 +58,8 @@ def active_volunteers(regions, year: int) -> dict[str, MeasureValue]:
     rows = per_region_grouped(_verified_in(year), regions, path_field="region_path",
                               n=Count("volunteer", distinct=True))
     return {r.code: MeasureValue(rows[r.code]["n"] or 0, numerator=rows[r.code]["n"] or 0,
-                                 records_url=_url("volunteers:list", r, active_year=year)) for r in regions}
+                                 records_url=_url("volunteers:records", r, year=year,
+                                                  status=RecordStatus.VERIFIED)) for r in regions}
 
 
 @measure("volunteer_service_hours", unit="hours", label=_("科技志愿服务时长（小时）"))
@@ -73,7 +80,6 @@ def volunteer_service_hours(regions, year: int) -> dict[str, MeasureValue]:
 def volunteer_teams(regions, year: int) -> dict[str, MeasureValue]:
     """Teams in the region subtree founded by 31 December (or of unknown date) and not dissolved by then."""
     end = _year(year)[1]
-    alive = (Q(founded_on__isnull=True) | Q(founded_on__lte=end)) & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=end))
-    rows = per_region_grouped(Team.objects.filter(alive), regions, path_field="region_path", n=Count("id"))
+    rows = per_region_grouped(Team.objects.filter(team_alive_q(end)), regions, path_field="region_path", n=Count("id"))
     return {r.code: MeasureValue(rows[r.code]["n"] or 0, numerator=rows[r.code]["n"] or 0,
                                  records_url=_url("volunteers:teams", r, as_of=end.isoformat())) for r in regions}

@@ -230,15 +230,39 @@ def _duplicate_id_error(id_hash: str) -> ValidationError:
 # --- volunteers ------------------------------------------------------------------------------------
 
 
+def _check_volunteer_place(actor, region, unit, teams=()) -> None:
+    """Volunteers are registered or moved only where the actor works: their region subtree, their
+    unit's region (liaisons), or the region of a team they manage."""
+    from kepu.accounts.models import Role
+    from kepu.accounts.scope import REGION_WRITE_ROLES, scope_of
+
+    if actor is None:
+        return
+    scope = scope_of(actor)
+    if scope.platform_admin or scope.covers_path(region.path, REGION_WRITE_ROLES):
+        return
+    if unit is not None and unit.pk in scope.unit_ids({Role.UNIT_LIAISON}) and region.path.startswith(unit.region.path):
+        return
+    if any(manages_team(actor, t) and region.path.startswith(t.region_path) for t in teams):
+        return
+    raise PermissionDenied
+
+
 @transaction.atomic
 def volunteer_register(*, actor, name: str, gender: str, birth_date, id_number: str, phone: str, region, unit=None,
                        skills: str = "", education: str = "", guardian_name: str = "", guardian_phone: str = "",
                        guardian_consent: bool = False, user=None, registered_on=None, teams: Iterable[Team] = (),
                        is_demo: bool = False) -> Volunteer:
     """Register a volunteer: checked, numbers encrypted, a volunteer number handed out."""
+    teams = list(teams)
     if user is None or actor != user:
         volunteer_policy.check(actor, "create")
+        _check_volunteer_place(actor, region, unit, teams)
     registered_on = registered_on or timezone.localdate()
+    if registered_on > timezone.localdate():
+        raise ValidationError({"registered_on": _("注册日期不能晚于今天。")})
+    if birth_date and registered_on < birth_date:
+        raise ValidationError({"registered_on": _("注册日期不能早于出生日期。")})
     id_number, phone, guardian_phone = _validate_person(
         id_number=id_number, birth_date=birth_date, gender=gender, phone=phone, guardian_name=guardian_name,
         guardian_phone=guardian_phone, guardian_consent=guardian_consent, registered_on=registered_on)
@@ -282,6 +306,8 @@ def volunteer_update(*, actor, volunteer: Volunteer, unchanged_since=None, id_nu
         raise TypeError(f"volunteer_update does not take {sorted(unknown)}")
     if not (actor is not None and volunteer.user_id == actor.pk):
         volunteer_policy.check(actor, "change", volunteer)
+        if "region" in fields or "unit" in fields:
+            _check_volunteer_place(actor, fields.get("region", volunteer.region), fields.get("unit", volunteer.unit))
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     check_unchanged(volunteer, unchanged_since)
     if "name" in fields:
@@ -375,19 +401,25 @@ def _check_team_place(actor, region, unit) -> None:
 
 @transaction.atomic
 def team_create(*, actor, name: str, region, unit, parent: Team | None = None, fields: str = "",
-                description: str = "", founded_on=None, is_demo: bool = False) -> Team:
+                description: str = "", founded_on=None, dissolved_on=None, is_demo: bool = False) -> Team:
     """Found a team of a unit in a region the actor administers (or of the liaison's own unit)."""
     team_policy.check(actor, "create")
     _check_team_place(actor, region, unit)
     if parent is not None and not team_policy.can(actor, "view", parent):
         raise ValidationError({"parent": _("上级服务队不在您的管理范围内。")})
     team = Team(name=name.strip(), region=region, region_path=region.path, unit=unit, parent=parent, fields=fields,
-                description=description, founded_on=founded_on, is_demo=is_demo)
+                description=description, founded_on=founded_on, dissolved_on=dissolved_on, is_demo=is_demo)
+    _check_team_dates(team)
     team.full_clean()
     team.save()
     log_action(actor=actor, action="volunteer_team.created", obj=team,
                changes={"name": team.name, "region": region.code, "unit": unit.pk})
     return team
+
+
+def _check_team_dates(team: Team) -> None:
+    if team.founded_on and team.dissolved_on and team.dissolved_on < team.founded_on:
+        raise ValidationError({"dissolved_on": _("解散日期不能早于成立日期。")})
 
 
 TEAM_FIELDS = ("name", "region", "unit", "parent", "fields", "description", "founded_on", "dissolved_on")
@@ -411,11 +443,18 @@ def team_update(*, actor, team: Team, unchanged_since=None, **fields) -> Team:
     changes = apply_changes(team, fields)
     if "region" in changes:
         team.region_path = team.region.path
+    _check_team_dates(team)
     if changes:
         team.full_clean()
         team.save()
         log_action(actor=actor, action="volunteer_team.updated", obj=team, changes=changes)
     return team
+
+
+def _check_leader_account(volunteer: Volunteer) -> None:
+    if not volunteer.user_id:
+        raise KepuError(_("队长须有平台账号：请先让 %(name)s 在线注册或为其关联账号。") % {"name": volunteer.name},
+                        code="leader_needs_account")
 
 
 @transaction.atomic
@@ -424,6 +463,8 @@ def membership_add(*, actor, team: Team, volunteer: Volunteer, role: str = Membe
     team_policy.check(actor, "manage_members", team)
     if volunteer.left_on is not None:
         raise KepuError(_("%(name)s 已注销，不能加入服务队。") % {"name": volunteer.name}, code="volunteer_left")
+    if role == Membership.Role.LEADER:
+        _check_leader_account(volunteer)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(team=team, volunteer=volunteer, role=role,
@@ -441,9 +482,8 @@ def membership_add(*, actor, team: Team, volunteer: Volunteer, role: str = Membe
 def membership_set_role(*, actor, membership: Membership, role: str) -> Membership:
     team_policy.check(actor, "manage_members", membership.team)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if role == Membership.Role.LEADER and not membership.volunteer.user_id:
-        raise KepuError(_("队长须有平台账号：请先让 %(name)s 在线注册或为其关联账号。") % {"name": membership.volunteer.name},
-                        code="leader_needs_account")
+    if role == Membership.Role.LEADER:
+        _check_leader_account(membership.volunteer)
     old = membership.role
     if old != role:
         membership.role = role
@@ -490,6 +530,8 @@ def record_create(*, actor, volunteer: Volunteer, date, hours, content: str, tea
     """A record entered by a team's manager (verified at once when `verify`) or the system."""
     if team is not None:
         team_policy.check(actor, "record", team)
+        if not Membership.objects.filter(team=team, volunteer=volunteer).exists():
+            raise ValidationError({"volunteer": _("%(name)s 不是该服务队的成员。") % {"name": volunteer.name}})
     elif actor is not None and not volunteer_policy.can(actor, "change", volunteer):
         raise PermissionDenied
     if date > timezone.localdate():
@@ -653,7 +695,16 @@ def duty_add(*, actor, activity, volunteer: Volunteer, team: Team | None = None,
     return duty
 
 
-def _may_mark(actor, duty: Duty) -> bool:
+CHECK_MARGIN = datetime.timedelta(hours=2)
+
+
+def check_window_open(activity, at) -> bool:
+    """Whether staff may check in or out at `at`: from 2 hours before the start to 2 hours after the end."""
+    return activity.start - CHECK_MARGIN <= at <= activity.end + CHECK_MARGIN
+
+
+def duty_may_mark(actor, duty: Duty) -> bool:
+    """Whether the actor may check this volunteer in or out: the volunteer, or who manages the team."""
     if actor is not None and duty.volunteer.user_id == actor.pk:
         return True
     if duty.team is not None:
@@ -665,7 +716,7 @@ def _may_mark(actor, duty: Duty) -> bool:
 def duty_check(*, actor, duty: Duty, out: bool = False, at=None) -> Duty:
     """Check a volunteer in (or out) on the day; by the volunteer on the phone or by the leader."""
     duty = Duty.objects.select_for_update().select_related("activity", "volunteer", "team").get(pk=duty.pk)
-    if not _may_mark(actor, duty):
+    if not duty_may_mark(actor, duty):
         raise PermissionDenied
     at = at or timezone.now()
     activity = duty.activity
@@ -673,7 +724,7 @@ def duty_check(*, actor, duty: Duty, out: bool = False, at=None) -> Duty:
         raise KepuError(_("服务时长已计入，不能再签到或签退。"), code="already_credited")
     if not out and duty.checked_in_at is not None:
         raise Conflict(_("已经签到过了。"), code="already_checked_in")
-    if not (activity.start - datetime.timedelta(hours=2) <= at <= activity.end + datetime.timedelta(hours=2)):
+    if not check_window_open(activity, at):
         raise KepuError(_("只能在活动开始前 2 小时至结束后 2 小时内签到、签退。"), code="outside_window")
     if out:
         if duty.checked_in_at is None:

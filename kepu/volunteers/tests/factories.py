@@ -65,12 +65,22 @@ def make_team(*, actor=None, name: str | None = None, region="500118", unit=None
 
 
 def add_member(team: Team, volunteer: Volunteer, *, leader: bool = False) -> Membership:
+    """Add to the team; a leader without an account gets one (leaders must be able to sign in)."""
+    if leader and not volunteer.user_id:
+        from django.contrib.auth import get_user_model
+
+        volunteer.user = get_user_model().objects.create_user(username=f"leader-{volunteer.number}", password="x")
+        volunteer.save(update_fields=["user"])
     return services.membership_add(actor=None, team=team, volunteer=volunteer,
                                    role=Membership.Role.LEADER if leader else Membership.Role.MEMBER)
 
 
 def make_record(volunteer: Volunteer, *, team: Team | None = None, hours="2", date=None, verify: bool = True,
                 **extra):
+    """A record (verified by default); with a team, the volunteer is made a member first if needed."""
+    if team is not None:
+        Membership.objects.get_or_create(team=team, volunteer=volunteer,
+                                         defaults={"joined_on": timezone.localdate()})
     return services.record_create(actor=None, volunteer=volunteer, team=team, hours=Decimal(str(hours)),
                                   date=date or timezone.localdate() - datetime.timedelta(days=1),
                                   content=extra.pop("content", "科普讲解"), verify=verify, **extra)

@@ -416,3 +416,22 @@ def test_recount_command(settings):
     assert "volunteers changed: 1" in out.getvalue()
     volunteer.refresh_from_db()
     assert volunteer.stars == 1
+
+
+def test_records_with_a_team_are_for_its_members(personas):
+    team = make_team()
+    outsider = make_volunteer()
+    with pytest.raises(ValidationError) as caught:
+        services.record_create(actor=personas.yc_admin, volunteer=outsider, team=team, date=timezone.localdate(),
+                               hours="1", content="讲解")
+    assert "volunteer" in caught.value.message_dict
+
+
+def test_register_only_where_the_actor_works(personas, chongqing, shapingba):
+    with pytest.raises(PermissionDenied):
+        make_volunteer(actor=personas.yc_admin, region=chongqing)
+    mine = make_volunteer(actor=personas.yc_admin)
+    with pytest.raises(PermissionDenied):
+        services.volunteer_update(actor=personas.yc_admin, volunteer=mine, region=shapingba)
+    with pytest.raises(ValidationError):
+        make_volunteer(registered_on=timezone.localdate() + datetime.timedelta(days=1))

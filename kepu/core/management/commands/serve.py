@@ -9,6 +9,10 @@ from kepu.core.demo import load_demo, logins_text
 from kepu.core.reference import load_reference
 from kepu.regions.models import Region
 
+# gunicorn's default access line with %(U)s (the path) in place of %(r)s (the request line with its
+# query) and without the referrer (another page's query).
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+
 
 class Command(BaseCommand):
     help = (
@@ -41,5 +45,6 @@ class Command(BaseCommand):
         os.execv(sys.executable, [
             sys.executable, "-m", "gunicorn", "kepu.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "sync",
-            "--access-logfile", "-", "--timeout", "60",
+            # The path without the query string: a search by ID or phone number never reaches the log.
+            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--timeout", "60",
         ])
