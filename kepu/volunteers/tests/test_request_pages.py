@@ -16,7 +16,7 @@ from kepu.accounts.tests.factories import UserFactory
 from kepu.activities.models import ActivityStatus
 
 from .. import services
-from ..models import RecordStatus, RequestStatus, ServiceRecord
+from ..models import RecordStatus, RequestStatus, ServiceRecord, ServiceRequest
 from .factories import add_member, make_request, make_team, make_volunteer
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_list_htmx_returns_the_fragment(client_for):
 def test_create_posts_a_need_and_shows_the_phone_masked(client_for):
     client = client_for("yc_admin")
     response = client.post(reverse("volunteers:request_create"), _create_data())
-    req = services.ServiceRequest.objects.get(topic="青少年编程启蒙")
+    req = ServiceRequest.objects.get(topic="青少年编程启蒙")
     assert response.status_code == 302 and response.url == reverse("volunteers:request_detail", args=[req.pk])
     assert req.status == RequestStatus.OPEN and req.region.code == "500118001" and req.expected_size == 45
     page = client.get(response.url).content.decode()
@@ -124,7 +124,7 @@ def test_create_refuses_bad_input_with_the_field_named(client_for, field, value,
     response = client_for("yc_admin").post(reverse("volunteers:request_create"), _create_data(**{field: value}))
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not services.ServiceRequest.objects.exists()
+    assert not ServiceRequest.objects.exists()
 
 
 def test_create_is_refused_to_those_who_may_not_post(client_for, leader):
