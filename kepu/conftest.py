@@ -101,6 +101,23 @@ def client_for(personas):
     return make
 
 
+@pytest.fixture
+def api_for(personas):
+    """An API client authenticated with a token, for a persona name or a user ("anonymous": none)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(name_or_user) -> APIClient:
+        client = APIClient()
+        if name_or_user != "anonymous":
+            user = getattr(personas, name_or_user) if isinstance(name_or_user, str) else name_or_user
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is the production hasher (see test_accounts); tests need not pay for it each time."""

@@ -78,28 +78,44 @@ def managed_team_ids(user):
     return Team.objects.filter(q).values("id")
 
 
-class TeamPolicy(Policy):
-    model = Team
+def _unit_team_ids(units) -> set[int]:
+    return set(Team.objects.filter(unit_id__in=units).values_list("id", flat=True)) if units else set()
+
+
+class _RegionPolicy(Policy):
+    """Staff see rows whose `region_path` lies in their region subtrees, plus `reach_q`; `can`
+    answers "view" from that and leaves every other action to `may`."""
 
     def visible_to(self, user):
-        return Team.objects.filter(self.visible_q(user))
+        return self.model.objects.filter(self.visible_q(user))
 
     def visible_q(self, user) -> Q:
         scope = scope_of(user)
         q = _region_q(scope, "region_path")
         if q is None:
             return Q()
-        units = scope.unit_ids(STAFF_ROLES)
-        if units:
-            q |= Q(unit_id__in=units)
-        led = led_team_ids(user)
-        if led:
-            q |= Q(pk__in=led)
-        return q
+        return q | self.reach_q(user, scope.unit_ids(STAFF_ROLES))
+
+    def reach_q(self, user, units: set[int]) -> Q:
+        """What the user sees beyond their region subtrees: through units and led teams."""
+        raise NotImplementedError
 
     def can(self, user, action, obj=None):
         if action == "view":
             return super().can(user, action, obj)
+        return self.may(user, action, obj)
+
+    def may(self, user, action: str, obj) -> bool:
+        raise NotImplementedError
+
+
+class TeamPolicy(_RegionPolicy):
+    model = Team
+
+    def reach_q(self, user, units):
+        return Q(unit_id__in=units) | Q(pk__in=led_team_ids(user))
+
+    def may(self, user, action, obj):
         if action == "create":
             scope = scope_of(user)
             return user is None or scope.platform_admin or bool(scope.region_paths(REGION_WRITE_ROLES)) \
@@ -108,29 +124,17 @@ class TeamPolicy(Policy):
         return obj is not None and manages_team(user, obj)
 
 
-class VolunteerPolicy(Policy):
+class VolunteerPolicy(_RegionPolicy):
     model = Volunteer
 
-    def visible_to(self, user):
-        return Volunteer.objects.filter(self.visible_q(user))
-
-    def visible_q(self, user) -> Q:
-        scope = scope_of(user)
-        q = _region_q(scope, "region_path")
-        if q is None:
-            return Q()
-        units = scope.unit_ids(STAFF_ROLES)
-        teams = set(led_team_ids(user))
-        if units:
-            q |= Q(unit_id__in=units)
-            teams |= set(Team.objects.filter(unit_id__in=units).values_list("id", flat=True))
+    def reach_q(self, user, units):
+        teams = led_team_ids(user) | _unit_team_ids(units)
+        q = Q(unit_id__in=units)
         if teams:
             q |= Q(pk__in=Membership.objects.filter(team_id__in=teams).values("volunteer_id"))
         return q
 
-    def can(self, user, action, obj=None):
-        if action == "view":
-            return super().can(user, action, obj)
+    def may(self, user, action, obj):
         if user is None:
             return True
         scope = scope_of(user)
@@ -154,30 +158,15 @@ class VolunteerPolicy(Policy):
         return False
 
 
-class RecordPolicy(Policy):
+class RecordPolicy(_RegionPolicy):
     """Records are seen with their team or in the region they were served in; managers verify."""
 
     model = ServiceRecord
 
-    def visible_to(self, user):
-        return ServiceRecord.objects.filter(self.visible_q(user))
+    def reach_q(self, user, units):
+        return Q(team_id__in=led_team_ids(user) | _unit_team_ids(units))
 
-    def visible_q(self, user) -> Q:
-        scope = scope_of(user)
-        q = _region_q(scope, "region_path")
-        if q is None:
-            return Q()
-        teams = set(led_team_ids(user))
-        units = scope.unit_ids(STAFF_ROLES)
-        if units:
-            teams |= set(Team.objects.filter(unit_id__in=units).values_list("id", flat=True))
-        if teams:
-            q |= Q(team_id__in=teams)
-        return q
-
-    def can(self, user, action, obj=None):
-        if action == "view":
-            return super().can(user, action, obj)
+    def may(self, user, action, obj):
         if user is None:
             return True
         if obj is None:
@@ -188,31 +177,20 @@ class RecordPolicy(Policy):
         return obj.team_id is not None and manages_team(user, obj.team)
 
 
-class RequestPolicy(Policy):
+class RequestPolicy(_RegionPolicy):
     """Requests are seen by staff of their region, by their unit, and by teams around them."""
 
     model = ServiceRequest
 
-    def visible_to(self, user):
-        return ServiceRequest.objects.filter(self.visible_q(user))
-
-    def visible_q(self, user) -> Q:
-        scope = scope_of(user)
-        q = _region_q(scope, "region_path")
-        if q is None:
-            return Q()
-        units = scope.unit_ids(STAFF_ROLES)
-        if units:
-            q |= Q(requester_unit_id__in=units)
+    def reach_q(self, user, units):
+        q = Q(requester_unit_id__in=units)
         team_paths = set(Team.objects.filter(pk__in=managed_team_ids(user)).values_list("region_path", flat=True))
         if team_paths:
             q |= subtree_q(team_paths, field="region_path") | Q(
                 region_path__in={p for path in team_paths for p in _ancestors(path)})
         return q
 
-    def can(self, user, action, obj=None):
-        if action == "view":
-            return super().can(user, action, obj)
+    def may(self, user, action, obj):
         if user is None:
             return True
         scope = scope_of(user)

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kepu.activities import services
@@ -32,18 +31,6 @@ def fresh_throttles():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def api_for(personas):
-    def make(name: str) -> APIClient:
-        client = APIClient()
-        if name != "anonymous":
-            token, _ = Token.objects.get_or_create(user=getattr(personas, name))
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kepu.accounts.scope import STAFF_ROLES, scope_of
+from kepu.core.exports import Sheet, workbook, xlsx_response
 from kepu.core.measures import get_measure
 from kepu.regions.models import Region
 from kepu.regions.policies import region_policy
 
 from .. import selectors
-from kepu.core.exports import Sheet, workbook, xlsx_response
 from ..models import ActivityKind, ActivityStatus, ThemeDay
 from .staff import staff_required, working_region
 
@@ -68,10 +68,11 @@ class Table:
         return Sheet(self.title, self.headers, [[r.label, *(c.value for c in r.cells)] for r in self.rows], formats)
 
 
-def _choose(request) -> tuple[Region, int]:
-    """The region (visible to the user) and year asked for, else the user's working region and this year."""
+def choose_region_and_year(request, regions=None) -> tuple[Region, int]:
+    """The region (of `regions`, by default those visible to the user) and year asked for, else the
+    user's working region and this year; bad input gives a message, never an error."""
     this_year = timezone.localdate().year
-    visible = region_policy.visible_to(request.user)
+    visible = region_policy.visible_to(request.user) if regions is None else regions
     code = request.GET.get("region", "").strip()
     region = visible.filter(code=code).first() if code else None
     if code and region is None:
@@ -184,7 +185,7 @@ def chart_data(tables: list[Table]) -> dict:
 
 @staff_required
 def stats(request):
-    region, year = _choose(request)
+    region, year = choose_region_and_year(request)
     tables = build_tables(request.user, region, year)
     this_year = timezone.localdate().year
     return render(request, "activities/staff/stats.html", {
@@ -198,7 +199,7 @@ def stats(request):
 
 @staff_required
 def stats_export(request):
-    region, year = _choose(request)
+    region, year = choose_region_and_year(request)
     tables = build_tables(request.user, region, year)
     filename = _("活动统计-%(region)s-%(year)d.xlsx") % {"region": region.name, "year": year}
     return xlsx_response(workbook([t.sheet() for t in tables]), filename)

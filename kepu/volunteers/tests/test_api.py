@@ -5,8 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from kepu.activities.tests.factories import ActivityFactory
 from kepu.core.models import AuditEntry
@@ -26,19 +24,6 @@ pytestmark = pytest.mark.django_db
 VOLUNTEERS, TEAMS = "/api/v1/volunteers/", "/api/v1/volunteer-teams/"
 RECORDS, REQUESTS = "/api/v1/service-records/", "/api/v1/service-requests/"
 ENDPOINTS = [VOLUNTEERS, TEAMS, RECORDS, REQUESTS]
-
-
-@pytest.fixture
-def api_for(personas):
-    def make(name_or_user) -> APIClient:
-        client = APIClient()
-        if name_or_user != "anonymous":
-            user = getattr(personas, name_or_user) if isinstance(name_or_user, str) else name_or_user
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import wraps
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -20,8 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kepu.accounts.scope import STAFF_ROLES, scope_of
-from kepu.activities.views.staff import working_region
-from kepu.activities.views.stats import Cell, Row, Table
+from kepu.activities.views.stats import Cell, Row, Table, choose_region_and_year
 from kepu.core.exports import workbook, xlsx_response
 from kepu.core.measures import get_measure
 from kepu.regions.models import Region
@@ -54,32 +52,6 @@ def _covered(user):
     if scope.platform_admin:
         return Region.objects.all()
     return Region.objects.filter(subtree_q(scope.region_paths(STAFF_ROLES)))
-
-
-def _choose(request) -> tuple[Region, int]:
-    """The region and year asked for, else the user's working region and this year (bad input: a message)."""
-    covered = _covered(request.user)
-    this_year = timezone.localdate().year
-    code = request.GET.get("region", "").strip()
-    region = covered.filter(code=code).first() if code else None
-    if code and region is None:
-        messages.error(request, _("区划代码：“%(code)s”不存在，或不在您的工作范围内，已改为显示您的工作区域。")
-                       % {"code": code[:20]})
-    if region is None:
-        working = working_region(request)
-        region = (covered.filter(pk=working.pk).first() if working else None) or \
-            covered.order_by("depth", "code").first()
-    if region is None:
-        raise PermissionDenied
-    raw = request.GET.get("year", "").strip()
-    year = this_year
-    if raw:
-        if raw.isdigit() and FIRST_YEAR - 20 <= int(raw) <= this_year + 5:
-            year = int(raw)
-        else:
-            messages.error(request, _("年度：“%(year)s”不是有效的年度，已改为显示 %(this)d 年。")
-                           % {"year": raw[:10], "this": this_year})
-    return region, year
 
 
 def _label_cells(tables: list[Table]) -> None:
@@ -194,7 +166,7 @@ class Figures:
 
 @region_staff_required
 def stats(request):
-    region, year = _choose(request)
+    region, year = choose_region_and_year(request, _covered(request.user))
     figures = Figures(region, year)
     this_year = timezone.localdate().year
     return render(request, "volunteers/stats/stats.html", {
@@ -208,7 +180,7 @@ def stats(request):
 
 @region_staff_required
 def stats_export(request):
-    region, year = _choose(request)
+    region, year = choose_region_and_year(request, _covered(request.user))
     tables = Figures(region, year).tables
     filename = _("志愿服务统计-%(region)s-%(year)d.xlsx") % {"region": region.name, "year": year}
     return xlsx_response(workbook([t.sheet() for t in tables]), filename)
