@@ -220,3 +220,31 @@ def test_audit_log_is_scoped(client_for, shapingba, yongchuan):
 def test_role_labels_exist_for_every_role():
     assert set(Role.values) == {"platform_admin", "region_admin", "unit_liaison", "reviewer", "expert",
                                 "team_leader", "village_officer", "pii_viewer", "citizen"}
+
+
+# --- volunteers: pages and API, and full ID numbers -----------------------------------------------
+
+YC_VOLUNTEER_PAGE = {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "yc_reviewer": 200,
+                     "spb_admin": 404, "yc_liaison": 404, "citizen": 403, "outsider": 403, "anonymous": 302}
+# Full numbers need the pii_viewer role (the personas here have none; the platform admin has everything).
+YC_VOLUNTEER_REVEAL = {**YC_VOLUNTEER_PAGE, "city_admin": 403, "yc_admin": 403, "yc_reviewer": 403}
+YC_VOLUNTEER_API = {**YC_VOLUNTEER_PAGE, "anonymous": 401}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_volunteer_matrix(client_for, api_for, persona):
+    from kepu.volunteers.tests.factories import make_id_number, make_volunteer
+
+    id_number = make_id_number()
+    volunteer = make_volunteer(id_number=id_number)
+    client = client_for(persona)
+    page = client.get(f"/volunteers/{volunteer.pk}/")
+    assert page.status_code == expect(YC_VOLUNTEER_PAGE, persona)
+    reveal = client.post(f"/volunteers/{volunteer.pk}/reveal/")
+    assert reveal.status_code == expect(YC_VOLUNTEER_REVEAL, persona)
+    assert (id_number in reveal.content.decode()) == (reveal.status_code == 200)
+    assert id_number not in page.content.decode()
+    api = api_for(persona).get(f"/api/v1/volunteers/{volunteer.pk}/")
+    assert api.status_code == expect(YC_VOLUNTEER_API, persona)
+    assert id_number not in api.content.decode()
