@@ -2,14 +2,18 @@
 
     .venv/bin/python bench/run.py [--scales small,district,city] [--runs N] [--requests N]
                                   [--json FILE] [--database-url postgres://...] [--no-pages]
-                                  [--no-activities] [--no-postgres] [--sqlite-registrations N]
+                                  [--no-activities] [--no-volunteers] [--no-volunteer-import]
+                                  [--no-postgres] [--sqlite-registrations N] [--sqlite-volunteer-records N]
 
 For each scale: a fresh database (a temp KEPU_VAR_DIR with SQLite, or the flushed PostgreSQL
 database of --database-url), `kepu migrate`, then `kepu gendata --scale X` timed as a subprocess.
 On the largest scale run, pages and API calls are timed in this process through Django's test
-client (no network, no gunicorn), then the activity figures (bench/activities.py): the coverage
-measure and the activity lists on that data, and on a throwaway PostgreSQL cluster registration
-under contention over HTTP and the same scale loaded and measured again. See bench/README.md.
+client (no network, no gunicorn), then the activity figures (bench/activities.py: the coverage
+measure and the activity lists) and the volunteer figures (bench/volunteers.py: the four volunteer
+measures for every district-level region, a volunteer's pages, the volunteer and record lists) on
+that data; on a throwaway PostgreSQL cluster registration under contention over HTTP and the same
+scale loaded and measured again; last the roster import of 100,000 rows (bench/volunteers_import.py)
+on SQLite and PostgreSQL. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import activities as activity_bench  # noqa: E402  (bench/activities.py)
+import volunteers as volunteer_bench  # noqa: E402  (bench/volunteers.py)
 from common import kepu_env, percentile, run_command  # noqa: E402
 
 SCALES = ("small", "district", "city")
@@ -39,6 +44,7 @@ WARMUP = 3
 # the full 20 (10 million rows) takes SQLite longer than the whole benchmark may; PostgreSQL
 # gets the full figure. The activity lists and the coverage measure do not read registrations.
 SQLITE_CITY_REGISTRATIONS = 2
+IMPORT_ROWS = 100_000
 
 # (label, path, htmx); every one is requested as each persona.
 REQUESTS = [
@@ -118,9 +124,12 @@ def fresh_database(env: dict[str, str], *, postgres: bool, first: bool, flush_ok
     return elapsed
 
 
-def gendata(scale: str, env: dict[str, str], registrations: float | None = None) -> tuple[float, dict]:
+def gendata(scale: str, env: dict[str, str], registrations: float | None = None,
+            volunteer_records: float | None = None) -> tuple[float, dict]:
     if registrations is not None:
         env = {**env, "KEPU_GENDATA_REGISTRATIONS": f"{registrations:g}"}
+    if volunteer_records is not None:
+        env = {**env, "KEPU_GENDATA_VOLUNTEER_RECORDS": f"{volunteer_records:g}"}
     elapsed, out = run([*KEPU, "gendata", "--scale", scale, "--json"], env)
     return elapsed, json.loads(out.strip().splitlines()[-1])
 
@@ -134,6 +143,8 @@ def data_size(counts: dict) -> str:
     if "activities" in counts:
         size += (f", {counts['activities']:,} activities, {counts['registrations']:,} registrations, "
                  f"{counts['checkins']:,} check-ins")
+    if "volunteers" in counts:
+        size += ", " + volunteer_bench.gendata_size(counts)
     return size
 
 
@@ -235,22 +246,56 @@ def postgres_part(args, scale: str, report: dict, info: dict) -> list[tuple[str,
         with activity_bench.Postgres() as pg:
             info["postgres"] = pg.version()
             info["load_at_postgres"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-            if not args.no_pages:
+            if not args.no_pages and not args.no_activities:
                 print(f"registration under contention on {info['postgres']} (500 POSTs, 100 seats)", flush=True)
                 reg = activity_bench.bench_registration(pg, requests=500, seats=100, threads=64, workers=4)
                 report.setdefault("activities", {})["registration"] = reg
                 report["failures"] += [f"registration under contention: {p}" for p in reg["problems"]]
                 rows += activity_bench.registration_rows(reg)
-            print(f"kepu gendata --scale {scale} on PostgreSQL, then the activity figures", flush=True)
-            result = activity_bench.gendata_on_postgres(pg, scale=scale, runs=args.activity_runs,
-                                                        requests=args.requests, timings=not args.no_pages)
-            report.setdefault("activities", {})["postgres"] = result
-            rows += activity_bench.rows_for("PostgreSQL", result, scale)
+            print(f"kepu gendata --scale {scale} on PostgreSQL, then the activity and volunteer figures", flush=True)
+            result = volunteer_bench.gendata_on_postgres(
+                pg, scale=scale, runs=args.activity_runs, requests=args.requests, timings=not args.no_pages,
+                activities=not args.no_activities, volunteers=not args.no_volunteers)
+            counts = result["gendata"]
+            rows.append((f"kepu gendata --scale {scale} (wall), PostgreSQL", f"{scale}: {data_size(counts)}", "1",
+                         f"{result['gendata_wall_s']:.1f} s", "-"))
+            if "activities" in result:
+                report.setdefault("activities", {})["postgres"] = {**result["activities"], "gendata": counts,
+                                                                    "gendata_wall_s": result["gendata_wall_s"]}
+                rows += activity_bench.rows_for("PostgreSQL", result["activities"], scale)
+            if "volunteers" in result:
+                report.setdefault("volunteers", {})["postgres"] = result["volunteers"]
+                report["failures"] += result["volunteers"]["failures"]
+                report.setdefault("over_target", []).extend(
+                    volunteer_bench.over_target(result["volunteers"], "PostgreSQL"))
+                rows += volunteer_bench.rows_for("PostgreSQL", result["volunteers"], scale)
     except activity_bench.Unavailable as exc:
         print(f"PostgreSQL part skipped: {exc}", flush=True)
     except RuntimeError as exc:
         report["failures"].append(f"PostgreSQL part: {exc}")
     return rows
+
+
+def import_part(args, report: dict) -> list[tuple[str, str, str, str, str]]:
+    """The roster import of bench/volunteers_import.py (SQLite, and PostgreSQL unless --no-postgres)."""
+    try:
+        import volunteers_import
+    except ImportError as exc:
+        print(f"roster import benchmark skipped: bench/volunteers_import.py cannot be imported ({exc})", flush=True)
+        report["volunteer_import"] = {"skipped": str(exc)}
+        return []
+    print(f"roster import of {args.volunteer_import_rows:,} rows (bench/volunteers_import.py)", flush=True)
+    if args.database_url:  # it holds the generated volunteers: the import wants an empty one
+        run([*KEPU, "flush", "--no-input", "-v0"], base_env(args.database_url))
+    try:
+        results = volunteers_import.run_import_bench(args.volunteer_import_rows, args.database_url,
+                                                     postgres=not args.no_postgres)
+    except RuntimeError as exc:
+        report["failures"].append(f"roster import: {exc}")
+        return []
+    report["volunteer_import"] = results
+    report["failures"] += [p for r in results for p in r.get("problems", [])]
+    return volunteers_import.table_rows(results)
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -281,7 +326,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="average registrations per activity of the city scale on SQLite "
                              f"(default {SQLITE_CITY_REGISTRATIONS}; gendata's own default is 20)")
     parser.add_argument("--activity-runs", type=int, default=5,
-                        help="runs of the coverage measure, after one warm-up (default 5)")
+                        help="runs of the coverage measure and of each volunteer measure, after one warm-up "
+                             "(default 5)")
+    parser.add_argument("--no-volunteers", action="store_true",
+                        help="skip the volunteer figures (measures, volunteer pages and lists); gendata still "
+                             "generates the volunteers")
+    parser.add_argument("--sqlite-volunteer-records", type=float, default=volunteer_bench.SQLITE_CITY_RECORDS,
+                        metavar="N", help="average service records per volunteer of the city scale on SQLite "
+                                          f"(default {volunteer_bench.SQLITE_CITY_RECORDS}; gendata's own default is 5)")
+    parser.add_argument("--no-volunteer-import", action="store_true",
+                        help="skip the roster import benchmark (bench/volunteers_import.py)")
+    parser.add_argument("--volunteer-import-rows", type=int, default=IMPORT_ROWS, metavar="N",
+                        help=f"rows of the roster workbook to import (default {IMPORT_ROWS:,})")
     args = parser.parse_args(argv)
 
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
@@ -293,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs, --requests and --activity-runs must be at least 1")
     if not 0 <= args.sqlite_registrations <= 200:
         parser.error("--sqlite-registrations must be between 0 and 200")
+    if not 0 <= args.sqlite_volunteer_records <= 50:
+        parser.error("--sqlite-volunteer-records must be between 0 and 50")
+    if not 1 <= args.volunteer_import_rows <= 200_000:
+        parser.error("--volunteer-import-rows must be between 1 and 200,000")
     postgres = bool(args.database_url)
     if postgres and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a postgres:// URL")
@@ -318,8 +378,9 @@ def main(argv: list[str] | None = None) -> int:
                 env["KEPU_VAR_DIR"] = var_dir
                 first = not migrate_times
                 migrate_times.append(fresh_database(env, postgres=postgres, first=first, flush_ok=args.flush))
-                wall, counts = gendata(scale, env, args.sqlite_registrations
-                                       if scale == "city" and not postgres else None)
+                city_sqlite = scale == "city" and not postgres
+                wall, counts = gendata(scale, env, args.sqlite_registrations if city_sqlite else None,
+                                       args.sqlite_volunteer_records if city_sqlite else None)
                 walls.append(wall)
                 internals.append(counts.pop("seconds"))
                 counts.pop("scale", None)
@@ -357,8 +418,22 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     report["activities"] = {"measured": measured}
                     rows += activity_bench.rows_for("SQLite" if not postgres else "PostgreSQL", measured, scale)
-        if not args.no_activities and not args.no_postgres:
+            if not args.no_volunteers:
+                label = "SQLite" if not postgres else "PostgreSQL"
+                print(f"timing the volunteer figures at scale {scale} ({info['database']})", flush=True)
+                try:
+                    measured = volunteer_bench.measure(last_env, runs=args.activity_runs, requests=args.requests)
+                except RuntimeError as exc:
+                    report["failures"].append(f"volunteer figures: {exc}")
+                else:
+                    report["volunteers"] = {"measured": measured}
+                    report["failures"] += measured["failures"]
+                    report.setdefault("over_target", []).extend(volunteer_bench.over_target(measured, label))
+                    rows += volunteer_bench.rows_for(label, measured, scale)
+        if not args.no_postgres and not (args.no_activities and args.no_volunteers):
             rows += postgres_part(args, scales[-1], report, info)
+        if not args.no_volunteer_import:
+            rows += import_part(args, report)
     finally:
         if not args.keep:
             for path in temp_dirs:
@@ -376,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({' '.join(activity_bench.PG_OPTIONS[1::2])}); load average at its start: {info['load_at_postgres']}.")
     print()
     print(table(rows))
+    if report.get("over_target"):
+        print("\nover target:\n  " + "\n  ".join(report["over_target"]))
     if report["failures"]:
         print("\nFAILED requests:", file=sys.stderr)
         for failure in report["failures"]:

@@ -203,7 +203,7 @@ try:
     KEPU_VOLUNTEER_STAR_HOURS = [int(h) for h in env_list("KEPU_VOLUNTEER_STAR_HOURS", "100,300,600,1000,1500")]
 except ValueError:
     raise ImproperlyConfigured("KEPU_VOLUNTEER_STAR_HOURS must be whole numbers, e.g. 100,300,600,1000,1500") from None
-if not KEPU_VOLUNTEER_STAR_HOURS or KEPU_VOLUNTEER_STAR_HOURS != sorted(set(KEPU_VOLUNTEER_STAR_HOURS)) \
+if not KEPU_VOLUNTEER_STAR_HOURS or sorted(set(KEPU_VOLUNTEER_STAR_HOURS)) != KEPU_VOLUNTEER_STAR_HOURS \
         or KEPU_VOLUNTEER_STAR_HOURS[0] <= 0:
     raise ImproperlyConfigured("KEPU_VOLUNTEER_STAR_HOURS must be increasing positive hours, e.g. 100,300,600,1000,1500")
 

@@ -48,6 +48,8 @@ PERSONAS = [
     Persona("yc_liaison", "永川区教委联络员（演示）", Role.UNIT_LIAISON, unit=("500118", "区教委"), note="unit liaison"),
     Persona("yc_reviewer", "永川区审核员（演示）", Role.REVIEWER, "500118", note="reviewer"),
     Persona("yc_officer", "村级科普员（演示）", Role.VILLAGE_OFFICER, "500118100001", note="village science officer"),
+    Persona("yc_leader", "永川区科技志愿服务队队长（演示）", Role.TEAM_LEADER, unit=("500118", "区科协"),
+            note="volunteer team leader"),
     Persona("citizen", "市民（演示）", Role.CITIZEN, "500118", phone="13800000001", note="citizen, logs in by phone too"),
 ]
 

@@ -102,7 +102,17 @@ def per_region_grouped(queryset, regions, *, path_field: str, **aggregates) -> d
         by_length.setdefault(len(region.path), []).append(region)
     out = {region.code: dict.fromkeys(aggregates) for region in regions}
     for length, group in by_length.items():
-        rows = (queryset.filter(subtree_q([r.path for r in group], field=path_field))
+        paths = [r.path for r in group]
+        # Many siblings (the 41 district-level regions): one prefix filter on their common parent
+        # instead of an OR per region, which costs a LIKE per row for each of them.
+        shared = []
+        for parts in zip(*(p.strip("/").split("/") for p in paths), strict=False):
+            if len(set(parts)) > 1:
+                break
+            shared.append(parts[0])
+        parent = "/".join(shared) + "/" if shared else ""
+        where = subtree_q([parent] if len(group) > 3 and parent else paths, field=path_field)
+        rows = (queryset.filter(where)
                 .annotate(_prefix=Substr(path_field, 1, length)).values("_prefix")
                 .annotate(**aggregates).order_by())
         found = {row["_prefix"]: row for row in rows}

@@ -21,11 +21,11 @@ from kepu.accounts.models import Role
 from kepu.accounts.scope import REGION_WRITE_ROLES, scope_of
 from kepu.core.audit import log_action
 from kepu.core.errors import KepuError
+from kepu.core.exports import Sheet, workbook, xlsx_response
 from kepu.core.forms import add_service_errors
 from kepu.regions.models import Region
 
 from .. import selectors, services
-from kepu.core.exports import Sheet, workbook, xlsx_response
 from ..forms import ActivityFilterForm, ActivityForm, CancelForm
 from ..models import ActivityStatus, ParticipationReport
 from ..policies import PUBLIC_STATUSES, activity_policy

@@ -6,6 +6,7 @@ from kepu.core.gendata import generate
 from kepu.core.gendata.plan import PERSONAS
 from kepu.orgs.models import Unit
 from kepu.regions.models import Level, Population, Region
+from kepu.volunteers.models import Certificate, ServiceRecord, ServiceRequest, Team, Volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,13 @@ def snapshot():
 
 def wipe_generated():
     """Delete what generate() made; the reference data (loaded for every test) stays."""
+    # kepu.volunteers.gendata's teams belong to the units below; records and requests protect their rows.
+    ServiceRecord.objects.filter(is_demo=True).delete()
+    ServiceRequest.objects.filter(is_demo=True).delete()
+    Team.objects.filter(is_demo=True).update(parent=None)
+    Team.objects.filter(is_demo=True).delete()
+    Certificate.objects.filter(volunteer__is_demo=True).delete()
+    Volunteer.objects.filter(is_demo=True).delete()
     Activity.objects.filter(is_demo=True).delete()  # kepu.activities.gendata's, organized by the units below
     User.objects.filter(username__in=[p[0] for p in PERSONAS]).delete()  # and their role assignments
     Unit.objects.filter(is_demo=True).update(parent=None)
