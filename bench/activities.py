@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import free_port, kepu_env, percentile
+from common import django_setup, free_port, kepu_env, percentile
 from common import run_command as run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -285,15 +285,8 @@ def bench_registration(pg: Postgres, *, requests: int, seats: int, threads: int,
 # --- subcommands run inside a Kepu environment ---------------------------------------------------------
 
 
-def _django() -> None:
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
 def cmd_setup_registration(seats: int) -> dict:
-    _django()
+    django_setup()
     import datetime
 
     from django.utils import timezone
@@ -316,7 +309,7 @@ def cmd_setup_registration(seats: int) -> dict:
 
 
 def cmd_count_registrations(activity_id: int) -> dict:
-    _django()
+    django_setup()
     from django.db.models import Count
 
     from kepu.activities.models import Activity, Registration
@@ -365,7 +358,7 @@ def _time(func, n: int) -> list[float]:
 
 def cmd_measure(runs: int, requests: int, year: int) -> dict:
     """Coverage for every district-level region, and the activity lists, on the data in the database."""
-    _django()
+    django_setup()
     from django.db import connection
     from django.test import Client
 

@@ -64,3 +64,25 @@ def run_command(args: list[str], env: dict[str, str]) -> tuple[float, str]:
         raise RuntimeError(f"{' '.join(args)} failed with status {proc.returncode}:\n"
                            + proc.stdout[-3000:] + proc.stderr[-3000:])
     return elapsed, proc.stdout
+
+
+def django_setup() -> None:
+    """Set Django up inside a benchmark subprocess (run with kepu_env's environment)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def database_version() -> str:
+    """"PostgreSQL 15.x" or "SQLite 3.x": the database the benchmark ran on."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            return "PostgreSQL " + cursor.fetchone()[0]
+        cursor.execute("SELECT sqlite_version()")
+        return "SQLite " + cursor.fetchone()[0]

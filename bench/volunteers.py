@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import kepu_env, percentile
+from common import database_version, django_setup, kepu_env, percentile
 from common import run_command as run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,24 +50,6 @@ def last_json(text: str) -> dict:
 
 
 # --- inside a Kepu environment -------------------------------------------------------------------------
-
-
-def _django() -> None:
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def _database() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            return "PostgreSQL " + cursor.fetchone()[0]
-        cursor.execute("SELECT sqlite_version()")
-        return "SQLite " + cursor.fetchone()[0]
 
 
 def _time(func, n: int, budget_s: float, *, warmed: bool = False) -> list[float]:
@@ -153,7 +135,7 @@ def _stand_in(spec: tuple):
 
 def cmd_measure(runs: int, requests: int, year: int) -> dict:
     """The measures for every child region of 重庆市 and the volunteer pages, on the data in the database."""
-    _django()
+    django_setup()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -168,7 +150,7 @@ def cmd_measure(runs: int, requests: int, year: int) -> dict:
              "teams": Team.objects.count(),
              "verified_in_year": ServiceRecord.objects.filter(status=RecordStatus.VERIFIED, date__year=year).count()}
     regions = list(Region.objects.filter(parent__code="500000").order_by("code"))
-    result: dict = {"database": _database(), "sizes": sizes, "year": year, "measures": [], "pages": [],
+    result: dict = {"database": database_version(), "sizes": sizes, "year": year, "measures": [], "pages": [],
                     "failures": []}
     for key in MEASURES:
         measure = get_measure(key)

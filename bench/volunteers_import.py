@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from activities import Postgres, Unavailable, last_json, say
-from common import ROOT, kepu_env, run_command
+from common import database_version, django_setup, kepu_env, run_command
 
 KEPU = [sys.executable, "-m", "kepu"]
 SELF = [sys.executable, str(Path(__file__).resolve())]
@@ -158,28 +158,10 @@ def make_workbook(path: Path, rows: int, layout: dict) -> dict:
 # --- subcommands run inside a Kepu environment -------------------------------------------------------------
 
 
-def _django() -> None:
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def _database() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            return "PostgreSQL " + cursor.fetchone()[0]
-        cursor.execute("SELECT sqlite_version()")
-        return "SQLite " + cursor.fetchone()[0]
-
-
 def cmd_setup() -> dict:
     """Teams to join (ten in 永川区, one in each of its towns, one in every other district) and the
     region codes the rows use; refuses a database that already holds volunteers."""
-    _django()
+    django_setup()
     from kepu.orgs.models import Unit
     from kepu.regions.models import Region
     from kepu.volunteers import services
@@ -227,7 +209,7 @@ def _timed(timings: dict, name: str, func):
 
 def cmd_import(path: str) -> dict:
     """run_import of the file (as `kepu import volunteers FILE` does), timed by phase."""
-    _django()
+    django_setup()
     from kepu.core import imports
     from kepu.volunteers.importers import roster
     from kepu.volunteers.models import Membership, Volunteer
@@ -244,7 +226,7 @@ def cmd_import(path: str) -> dict:
     total = time.perf_counter() - started
     validate = timings.get("read", 0) + timings.get("clean_row", 0) + timings.get("check_rows", 0)
     return {
-        "database": _database(), "ok": result.ok, "errors": [str(e) for e in result.errors[:5]],
+        "database": database_version(), "ok": result.ok, "errors": [str(e) for e in result.errors[:5]],
         "created": result.created, "seconds": round(total, 2),
         "phases": {
             "read_s": round(timings.get("read", 0), 2), "rows_s": round(timings.get("clean_row", 0), 2),
@@ -257,7 +239,7 @@ def cmd_import(path: str) -> dict:
 
 def cmd_import_export(path: str) -> dict:
     """The same file through django-import-export (importable from PYTHONPATH), timed."""
-    _django()
+    django_setup()
     import tablib
     from import_export import fields, resources, widgets
 
@@ -309,7 +291,7 @@ def cmd_import_export(path: str) -> dict:
     problems += [f"row {n}: {errors[0].error}" for n, errors in result.row_errors()[:3]]
     problems += [f"row {r.number}: {r.error_dict}" for r in result.invalid_rows[:3]]
     return {
-        "database": _database(), "ok": not (result.has_errors() or result.has_validation_errors()),
+        "database": database_version(), "ok": not (result.has_errors() or result.has_validation_errors()),
         "errors": problems,
         "seconds": round(total, 2), "read_s": round(loaded, 2), "volunteers": Volunteer.objects.count(),
     }
