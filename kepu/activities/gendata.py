@@ -32,12 +32,10 @@ skipped, so a second run adds nothing.
 from __future__ import annotations
 
 import datetime
-import os
 import random
 import time
 from collections import defaultdict
 
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
@@ -45,6 +43,7 @@ from django.db.models import Max
 from kepu.core import pii
 from kepu.core.gendata import register_gendata_extension
 from kepu.core.gendata.plan import FULL_DISTRICT
+from kepu.core.gendata.write import average_from_env
 from kepu.orgs.models import Unit, UnitType
 from kepu.regions.models import Level, Population
 
@@ -99,17 +98,7 @@ UNIX_DAY_ZERO = datetime.date(1970, 1, 1).toordinal()
 
 
 def registrations_per_activity() -> float:
-    raw = os.environ.get("KEPU_GENDATA_REGISTRATIONS", "").strip()
-    if not raw:
-        return REGISTRATIONS_PER_ACTIVITY
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 200:
-        raise ImproperlyConfigured(f"KEPU_GENDATA_REGISTRATIONS={raw!r}: use a number from 0 to 200 "
-                                   "(average registrations per activity)")
-    return value
+    return average_from_env("KEPU_GENDATA_REGISTRATIONS", REGISTRATIONS_PER_ACTIVITY, 200, "average registrations per activity")
 
 
 # --- writing rows fast -------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ import time
 from collections import defaultdict
 
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
@@ -53,6 +52,7 @@ from kepu.core import pii
 from kepu.core.gendata import register_gendata_extension
 from kepu.core.gendata.names import GIVEN, SURNAMES
 from kepu.core.gendata.plan import BENCH_PASSWORD, FULL_DISTRICT
+from kepu.core.gendata.write import average_from_env
 from kepu.orgs.models import Unit, UnitType
 from kepu.regions.models import Level, Population
 
@@ -114,17 +114,7 @@ TIERS = [
 
 
 def records_per_volunteer() -> float:
-    raw = os.environ.get("KEPU_GENDATA_VOLUNTEER_RECORDS", "").strip()
-    if not raw:
-        return RECORDS_PER_VOLUNTEER
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 50:
-        raise ImproperlyConfigured(f"KEPU_GENDATA_VOLUNTEER_RECORDS={raw!r}: use a number from 0 to 50 "
-                                   "(average service records per volunteer)")
-    return value
+    return average_from_env("KEPU_GENDATA_VOLUNTEER_RECORDS", RECORDS_PER_VOLUNTEER, 50, "average service records per volunteer")
 
 
 # --- personal data, in worker processes for big batches ------------------------------------------------

@@ -178,3 +178,21 @@ def generate(scale: str, *, stdout=None) -> dict:
         "populations": populations,
         **extra,
     }
+
+
+def average_from_env(name: str, default: float, maximum: float, what: str) -> float:
+    """An average per row read from the environment variable `name` (how dense the generated data is)."""
+    import os
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= maximum:
+        raise ImproperlyConfigured(f"{name}={raw!r}: use a number from 0 to {maximum:g} ({what})")
+    return value
