@@ -248,7 +248,7 @@ def duty_may_mark(actor, duty: Duty) -> bool:
 @transaction.atomic
 def duty_check(*, actor, duty: Duty, out: bool = False, at=None) -> Duty:
     """Check a volunteer in (or out) on the day; by the volunteer on the phone or by the leader."""
-    duty = Duty.objects.select_for_update().select_related("activity", "volunteer", "team").get(pk=duty.pk)
+    duty = Duty.objects.select_for_update(of=("self",)).select_related("activity", "volunteer", "team").get(pk=duty.pk)
     if not duty_may_mark(actor, duty):
         raise PermissionDenied
     at = at or timezone.now()
@@ -286,7 +286,7 @@ def duty_hours(duty: Duty) -> Decimal:
 @transaction.atomic
 def duties_credit(*, actor, activity, duties: Iterable[Duty] | None = None) -> int:
     """The leader confirms the hours from check-ins: one verified record per checked-in volunteer."""
-    qs = Duty.objects.select_for_update().filter(activity=activity, record__isnull=True).select_related(
+    qs = Duty.objects.select_for_update(of=("self",)).filter(activity=activity, record__isnull=True).select_related(
         "volunteer", "team", "activity")
     if duties is not None:
         qs = qs.filter(pk__in=[d.pk for d in duties])

@@ -146,7 +146,7 @@ def request_fulfil(*, actor, request: ServiceRequest, hours: dict[Volunteer, Dec
     from kepu.activities.models import ActivityStatus
     from kepu.activities.services import activity_finish
 
-    request = ServiceRequest.objects.select_for_update().select_related("team", "activity").get(pk=request.pk)
+    request = ServiceRequest.objects.select_for_update(of=("self",)).select_related("team", "activity").get(pk=request.pk)
     request_policy.check(actor, "fulfil", request)
     if not hours:
         raise ValidationError({"volunteers": _("请至少填写一名志愿者的服务时长。")})
