@@ -493,6 +493,15 @@ def _existing(district) -> dict[str, int] | None:
     }
 
 
+def district_places(district, by_parent: dict) -> tuple[list, dict, list]:
+    """A district's towns (by code), each town's villages, and its units as (pk, region_id, type, name)."""
+    towns = sorted(by_parent.get(district.pk, []), key=lambda r: r.code)
+    villages_of = {town.pk: sorted(by_parent.get(town.pk, []), key=lambda r: r.code) for town in towns}
+    units = list(Unit.objects.filter(region__path__startswith=district.path).order_by("pk")
+                 .values_list("pk", "region_id", "type", "name"))
+    return towns, villages_of, units
+
+
 @register_gendata_extension
 def generate_activities(*, scale: str, regions: dict, stdout=None) -> dict[str, int]:
     """Activities, registrations, check-ins and participation reports for the plan's regions."""
@@ -529,10 +538,7 @@ def generate_activities(*, scale: str, regions: dict, stdout=None) -> dict[str, 
                 for key, value in existing.items():
                     totals[key] += value
                 continue
-            towns = sorted(by_parent.get(district.pk, []), key=lambda r: r.code)
-            villages_of = {town.pk: sorted(by_parent.get(town.pk, []), key=lambda r: r.code) for town in towns}
-            units = list(Unit.objects.filter(region__path__startswith=district.path).order_by("pk")
-                         .values_list("pk", "region_id", "type", "name"))
+            towns, villages_of, units = district_places(district, by_parent)
             rng = random.Random(f"{SEED}/{scale}/{district.code}")
             made = writer.run(district, towns, villages_of, units, targets[district.pk], rng)
             for key, value in made.items():

@@ -46,14 +46,14 @@ from django.db import connection
 from django.db.models import Max
 
 from kepu.accounts.models import User
-from kepu.activities.gendata import Table, drop_for_bulk_load, flush
+from kepu.activities.gendata import Table, district_places, drop_for_bulk_load, flush
 from kepu.activities.models import Activity, ActivityStatus, TargetGroup
 from kepu.core import pii
 from kepu.core.gendata import register_gendata_extension
 from kepu.core.gendata.names import GIVEN, SURNAMES
 from kepu.core.gendata.plan import BENCH_PASSWORD, FULL_DISTRICT
 from kepu.core.gendata.write import average_from_env
-from kepu.orgs.models import Unit, UnitType
+from kepu.orgs.models import UnitType
 from kepu.regions.models import Level, Population
 
 from . import services
@@ -683,10 +683,7 @@ def generate_volunteers(*, scale: str, regions: dict, stdout=None) -> dict[str, 
                 for key, value in existing.items():
                     totals[key] += value
                 continue
-            towns = sorted(by_parent.get(district.pk, []), key=lambda r: r.code)
-            villages_of = {town.pk: sorted(by_parent.get(town.pk, []), key=lambda r: r.code) for town in towns}
-            units = list(Unit.objects.filter(region__path__startswith=district.path).order_by("pk")
-                         .values_list("pk", "region_id", "type", "name"))
+            towns, villages_of, units = district_places(district, by_parent)
             full = district.code == FULL_DISTRICT
             rng = random.Random(f"{SEED}/{scale}/{district.code}")
             made = writer.run(district, towns, villages_of, units, targets[district.pk], rng,
