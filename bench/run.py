@@ -4,16 +4,19 @@
                                   [--json FILE] [--database-url postgres://...] [--no-pages]
                                   [--no-activities] [--no-volunteers] [--no-volunteer-import]
                                   [--no-postgres] [--sqlite-registrations N] [--sqlite-volunteer-records N]
+                                  [--no-basedata]
 
 For each scale: a fresh database (a temp KEPU_VAR_DIR with SQLite, or the flushed PostgreSQL
 database of --database-url), `kepu migrate`, then `kepu gendata --scale X` timed as a subprocess.
 On the largest scale run, pages and API calls are timed in this process through Django's test
 client (no network, no gunicorn), then the activity figures (bench/activities.py: the coverage
 measure and the activity lists) and the volunteer figures (bench/volunteers.py: the four volunteer
-measures for every district-level region, a volunteer's pages, the volunteer and record lists) on
-that data; on a throwaway PostgreSQL cluster registration under contention over HTTP and the same
-scale loaded and measured again; last the roster import of 100,000 rows (bench/volunteers_import.py)
-on SQLite and PostgreSQL. See bench/README.md.
+measures for every district-level region, a volunteer's pages, the volunteer and record lists) and
+the base-data figures (bench/basedata.py: the ten venue, school, 农技协, funding, media and 科普中国
+measures for every district-level region together, the coverage page and the venue list) on that
+data; on a throwaway PostgreSQL cluster registration under contention over HTTP and the same scale
+loaded and measured again; last the roster import of 100,000 rows (bench/volunteers_import.py) on
+SQLite and PostgreSQL. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import activities as activity_bench  # noqa: E402  (bench/activities.py)
+import basedata as basedata_bench  # noqa: E402  (bench/basedata.py)
 import volunteers as volunteer_bench  # noqa: E402  (bench/volunteers.py)
 from common import kepu_env, percentile, run_command  # noqa: E402
 
@@ -145,6 +149,8 @@ def data_size(counts: dict) -> str:
                  f"{counts['checkins']:,} check-ins")
     if "volunteers" in counts:
         size += ", " + volunteer_bench.gendata_size(counts)
+    if "venues" in counts:
+        size += ", " + basedata_bench.gendata_size(counts)
     return size
 
 
@@ -252,7 +258,8 @@ def postgres_part(args, scale: str, report: dict, info: dict) -> list[tuple[str,
                 report.setdefault("activities", {})["registration"] = reg
                 report["failures"] += [f"registration under contention: {p}" for p in reg["problems"]]
                 rows += activity_bench.registration_rows(reg)
-            print(f"kepu gendata --scale {scale} on PostgreSQL, then the activity and volunteer figures", flush=True)
+            print(f"kepu gendata --scale {scale} on PostgreSQL, then the activity, volunteer and base-data figures",
+                  flush=True)
             result = volunteer_bench.gendata_on_postgres(
                 pg, scale=scale, runs=args.activity_runs, requests=args.requests, timings=not args.no_pages,
                 activities=not args.no_activities, volunteers=not args.no_volunteers)
@@ -269,11 +276,34 @@ def postgres_part(args, scale: str, report: dict, info: dict) -> list[tuple[str,
                 report.setdefault("over_target", []).extend(
                     volunteer_bench.over_target(result["volunteers"], "PostgreSQL"))
                 rows += volunteer_bench.rows_for("PostgreSQL", result["volunteers"], scale)
+            if not args.no_pages and not args.no_basedata:
+                rows += basedata_part(args, report, scale, "PostgreSQL", pg=pg)
     except activity_bench.Unavailable as exc:
         print(f"PostgreSQL part skipped: {exc}", flush=True)
     except RuntimeError as exc:
         report["failures"].append(f"PostgreSQL part: {exc}")
     return rows
+
+
+def basedata_part(args, report: dict, scale: str, label: str, *, env: dict[str, str] | None = None,
+                  pg=None) -> list[tuple[str, str, str, str, str]]:
+    """The base-data figures of bench/basedata.py on the database of `env` (SQLite), or on the one the
+    PostgreSQL part filled in the cluster `pg`."""
+    print(f"timing the base-data figures at scale {scale} ({label})", flush=True)
+    var_dir = tempfile.mkdtemp(prefix="kepu-bench-basedata-") if pg is not None else None
+    try:
+        measured = basedata_bench.measure(env if pg is None else basedata_bench.postgres_env(pg, scale, var_dir),
+                                          runs=args.activity_runs, requests=args.requests)
+    except RuntimeError as exc:
+        report["failures"].append(f"base-data figures ({label}): {exc}")
+        return []
+    finally:
+        if var_dir is not None:
+            shutil.rmtree(var_dir, ignore_errors=True)
+    report.setdefault("basedata", {})[label.lower()] = measured
+    report["failures"] += measured["failures"]
+    report.setdefault("over_target", []).extend(basedata_bench.over_target(measured, label))
+    return basedata_bench.rows_for(label, measured, scale)
 
 
 def import_part(args, report: dict) -> list[tuple[str, str, str, str, str]]:
@@ -334,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-volunteer-records", type=float, default=volunteer_bench.SQLITE_CITY_RECORDS,
                         metavar="N", help="average service records per volunteer of the city scale on SQLite "
                                           f"(default {volunteer_bench.SQLITE_CITY_RECORDS}; gendata's own default is 5)")
+    parser.add_argument("--no-basedata", action="store_true",
+                        help="skip the base-data figures (the ten venue, school, funding, media and 科普中国 "
+                             "measures, the coverage page and the venue list); gendata still generates the data")
     parser.add_argument("--no-volunteer-import", action="store_true",
                         help="skip the roster import benchmark (bench/volunteers_import.py)")
     parser.add_argument("--volunteer-import-rows", type=int, default=IMPORT_ROWS, metavar="N",
@@ -430,7 +463,9 @@ def main(argv: list[str] | None = None) -> int:
                     report["failures"] += measured["failures"]
                     report.setdefault("over_target", []).extend(volunteer_bench.over_target(measured, label))
                     rows += volunteer_bench.rows_for(label, measured, scale)
-        if not args.no_postgres and not (args.no_activities and args.no_volunteers):
+            if not args.no_basedata:
+                rows += basedata_part(args, report, scale, "SQLite" if not postgres else "PostgreSQL", env=last_env)
+        if not args.no_postgres and not (args.no_activities and args.no_volunteers and args.no_basedata):
             rows += postgres_part(args, scales[-1], report, info)
         if not args.no_volunteer_import:
             rows += import_part(args, report)

@@ -2,8 +2,23 @@ from rest_framework.routers import DefaultRouter
 
 from kepu.accounts.api import MeView, RoleAssignmentViewSet
 from kepu.activities.api import ActivityViewSet, CheckinView, ThemeDayViewSet
+from kepu.channels.api import (
+    AccountViewSet,
+    AccountYearViewSet,
+    ColumnViewSet,
+    InfoOfficerViewSet,
+    IssueViewSet,
+    OutletViewSet,
+)
 from kepu.orgs.api import UnitViewSet
+from kepu.orgs.base_api import AssociationViewSet, FundingViewSet, SchoolProfileViewSet
 from kepu.regions.api import RegionViewSet
+from kepu.venues.api import (
+    CertificationViewSet,
+    VenueViewSet,
+    VillageOfficerViewSet,
+    VisitorFigureViewSet,
+)
 from kepu.volunteers.api import RecordViewSet, RequestViewSet, TeamViewSet, VolunteerViewSet
 
 router = DefaultRouter()
@@ -16,6 +31,19 @@ router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("volunteer-teams", TeamViewSet, basename="volunteer-team")
 router.register("service-records", RecordViewSet, basename="service-record")
 router.register("service-requests", RequestViewSet, basename="service-request")
+router.register("venues", VenueViewSet, basename="venue")
+router.register("venue-certifications", CertificationViewSet, basename="venue-certification")
+router.register("visitor-figures", VisitorFigureViewSet, basename="visitor-figure")
+router.register("village-officers", VillageOfficerViewSet, basename="village-officer")
+router.register("school-profiles", SchoolProfileViewSet, basename="school-profile")
+router.register("rural-associations", AssociationViewSet, basename="rural-association")
+router.register("funding-records", FundingViewSet, basename="funding-record")
+router.register("media-outlets", OutletViewSet, basename="media-outlet")
+router.register("media-columns", ColumnViewSet, basename="media-column")
+router.register("column-issues", IssueViewSet, basename="column-issue")
+router.register("media-accounts", AccountViewSet, basename="media-account")
+router.register("media-account-years", AccountYearViewSet, basename="media-account-year")
+router.register("info-officer-figures", InfoOfficerViewSet, basename="info-officer-figure")
 
 from django.urls import path  # noqa: E402
 

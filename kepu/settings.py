@@ -141,6 +141,8 @@ INSTALLED_APPS = [
     "kepu.accounts",
     "kepu.activities",
     "kepu.volunteers",
+    "kepu.venues",
+    "kepu.channels",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +314,12 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "kepu.activities.models.RegistrationStatus",
         "RegionKindEnum": "kepu.regions.models.Kind",
         "MembershipRoleEnum": "kepu.volunteers.models.Membership.Role",
+        "RegionLevelEnum": "kepu.regions.models.Level",
+        # Also the school feature level (orgs.FeatureLevel has the same choices).
+        "RecognitionLevelEnum": "kepu.venues.models.Level",
+        "RecordSourceEnum": "kepu.volunteers.models.RecordSource",
+        "FundingSourceEnum": "kepu.orgs.models.FundingSource",
+        "FigureSourceEnum": "kepu.channels.models.FigureSource",
     },
 }
 

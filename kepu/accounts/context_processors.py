@@ -34,6 +34,7 @@ def navigation(request):
             (_("活动统计"), reverse("activities:stats"), "bar-chart"),
             (_("行政区划"), reverse("regions:browse"), "diagram-3"),
             (_("单位"), reverse("orgs:list"), "building"),
+            (_("基础数据"), reverse("venues:list"), "geo-alt"),
         ]
     else:
         items += public

@@ -9,13 +9,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kepu.accounts.scope import STAFF_ROLES, scope_of
-from kepu.core.forms import BootstrapMixin, LoadedAtMixin
+from kepu.core.forms import (
+    BootstrapMixin,
+    FilterForm,
+    LoadedAtMixin,
+    UnitChoiceField,
+    visible_region,
+)
 from kepu.orgs.models import Unit
 from kepu.orgs.policies import unit_policy
 from kepu.regions.models import Region
-from kepu.regions.policies import region_policy
-from kepu.regions.querysets import subtree_q
 
 from .models import Activity, ActivityKind, ActivityStatus, TargetGroup, ThemeDay
 
@@ -24,11 +27,6 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 ACTIVITY_FIELDS = ("title", "description", "kind", "theme_days", "target_groups", "organizer", "co_organizers",
                    "region", "venue", "online_url", "start", "end", "capacity", "registration_required",
                    "is_volunteer_service")
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Unit) -> str:
-        return obj.full_name
 
 
 class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -42,22 +40,6 @@ def _datetime_field(label) -> forms.DateTimeField:
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
-
-
-def visible_region(user, code: str) -> Region | None:
-    """The region with this code if the user may see it (the service decides whether they may plan there).
-
-    A unit liaison sees the regions above their unit; the regions below it count too, since the unit
-    may hold activities there.
-    """
-    code = code.strip()
-    if not code:
-        return None
-    where = region_policy.visible_q(user)
-    unit_paths = scope_of(user).unit_region_paths(STAFF_ROLES)
-    if unit_paths:
-        where |= subtree_q(unit_paths)
-    return Region.objects.filter(where, code=code).first()
 
 
 class ActivityForm(LoadedAtMixin, BootstrapMixin, forms.Form):
@@ -164,7 +146,7 @@ class MultiValueSelect(forms.Select):
         return [v for v in values if v]  # the "全部" option sends an empty value
 
 
-class ActivityFilterForm(BootstrapMixin, forms.Form):
+class ActivityFilterForm(FilterForm):
     """The list's filters, read from the query string; the region and unit must be visible to the user."""
 
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
@@ -240,14 +222,6 @@ class ActivityFilterForm(BootstrapMixin, forms.Form):
             begin = datetime.datetime(year, 1, 1, tzinfo=tz)
             after = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
         return begin, after
-
-    def error_list(self) -> list[str]:
-        """Each error as "字段：说明", for the line above the results."""
-        out = []
-        for name, errors in self.errors.items():
-            label = self.fields[name].label if name in self.fields else ""
-            out += [f"{label}：{e}" if label else str(e) for e in errors]
-        return out
 
 
 class ReportForm(BootstrapMixin, forms.Form):

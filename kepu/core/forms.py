@@ -1,7 +1,25 @@
+"""What the forms of every app share: service errors on the form, Bootstrap classes, stale-edit
+guards, list filters read from the query string, units by full name and regions by code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kepu.accounts.scope import STAFF_ROLES, scope_of
+from kepu.regions.models import Region
+from kepu.regions.policies import region_policy
+from kepu.regions.querysets import subtree_q
 
 from .errors import KepuError
+
+if TYPE_CHECKING:
+    from kepu.orgs.models import Unit
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError | KepuError) -> None:
@@ -51,3 +69,88 @@ class LoadedAtMixin:
         data = dict(self.cleaned_data)
         data["unchanged_since"] = data.pop("loaded_at", None)
         return data
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return obj.full_name
+
+
+# --- regions by code ----------------------------------------------------------------------------------
+
+
+def region_by_code(code: str) -> Region | None:
+    """Any region by its code: list filters need no more, since the rows are scoped already."""
+    code = code.strip()
+    return Region.objects.filter(code=code).first() if code else None
+
+
+def _region_in(roots: list[str] | None, code: str) -> Region | None:
+    """The region with this code inside the subtrees at `roots` (None: anywhere)."""
+    code = code.strip()
+    if not code:
+        return None
+    qs = Region.objects.filter(code=code)
+    if roots is not None:
+        qs = qs.filter(subtree_q(roots))
+    return qs.first()
+
+
+def clean_region_code(form, roots: list[str] | None) -> str:
+    """Set form.region from the typed code: a region under `roots`, or the one the record already has."""
+    code = form.cleaned_data["region_code"].strip()
+    form.region = _region_in(roots, code)
+    if form.region is None and form.instance.pk and code == form.instance.region.code:
+        form.region = form.instance.region
+    if form.region is None:
+        raise forms.ValidationError(_("区划代码“%(code)s”不存在，或不在您的工作范围内。"), params={"code": code[:20]})
+    return code
+
+
+def visible_region(user, code: str) -> Region | None:
+    """The region with this code if the user may see it (the service decides whether they may plan there).
+
+    A unit liaison sees the regions above their unit; the regions below it count too, since the unit
+    may hold activities there.
+    """
+    code = code.strip()
+    if not code:
+        return None
+    where = region_policy.visible_q(user)
+    unit_paths = scope_of(user).unit_region_paths(STAFF_ROLES)
+    if unit_paths:
+        where |= subtree_q(unit_paths)
+    return Region.objects.filter(where, code=code).first()
+
+
+# --- list filters -------------------------------------------------------------------------------------
+
+
+class FilterForm(BootstrapMixin, forms.Form):
+    """Filters read from the query string: a bad value is an error in words, never a crash."""
+
+    def error_list(self) -> list[str]:
+        """Each error as "字段：说明", for the line above the results."""
+        out = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else ""
+            out += [f"{label}：{e}" if label else str(e) for e in errors]
+        return out
+
+
+class RegionFilterForm(FilterForm):
+    """A FilterForm for the user's lists, with a `region` field (if the subclass declares one) read as
+    any region by its code: the rows are scoped already."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.region_obj: Region | None = None
+
+    def clean_region(self) -> str:
+        code = self.cleaned_data["region"].strip()
+        if code:
+            self.region_obj = region_by_code(code)
+            if self.region_obj is None:
+                raise forms.ValidationError(_("区划代码“%(code)s”不存在。"), params={"code": code[:20]})
+        return code

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class MeasureValue:
@@ -40,6 +42,37 @@ class Measure:
         values = self.func(regions, year)
         missing = MeasureValue(None, reason="no_data")
         return {region.code: values.get(region.code, missing) for region in regions}
+
+
+# Why a measure has no value for a region, by the code in MeasureValue.reason.
+REASONS = {
+    "no_data": _("没有数据"),
+    "no_population": _("没有该年度（或更早年度）的常住人口"),
+    "no_schools": _("没有登记中小学"),
+    "no_school_profiles": _("没有该年度区属中小学的科普情况"),
+    "no_agri_towns": _("没有涉农镇（街）"),
+    "no_funding_records": _("没有该年度本级的科普经费记录"),
+    "no_villages": _("没有登记村（社区）"),
+    "no_columns": _("没有登记媒体科普栏目"),
+    "future_year": _("年度尚未开始"),
+    "no_info_officer_figures": _("没有该年度的“科普中国”信息员数据"),
+    "no_siblings": _("没有可比较的同级区划"),
+}
+
+
+def reason_text(code: str) -> str:
+    """The reason for a missing value in words (the code itself when it is not known here)."""
+    return str(REASONS.get(code, code))
+
+
+def ratio_value(numerator, denominator, *, reason: str, records_url: str = "",
+                detail: dict | None = None) -> MeasureValue:
+    """numerator ÷ denominator, or no value with `reason` when the denominator is missing or zero."""
+    if not denominator:
+        return MeasureValue(None, numerator=numerator, denominator=denominator, records_url=records_url,
+                            reason=reason, detail=detail or {})
+    return MeasureValue(Decimal(numerator) / Decimal(denominator), numerator=numerator, denominator=denominator,
+                        records_url=records_url, detail=detail or {})
 
 
 _registry: dict[str, Measure] = {}

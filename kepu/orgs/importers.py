@@ -123,3 +123,4 @@ class UnitImporter(Importer):
                 raise RowsInvalid([RowError(number, self.header_of(f) if f in {c.key for c in self.columns} else f,
                                             "；".join(m)) for f, m in exc.message_dict.items()]) from exc
         return created, updated, 0
+from . import base_importers  # noqa: E402,F401 -- registers school_profiles, rural_associations, funding

@@ -5,9 +5,10 @@ from django.db.models import Q
 from kepu.accounts.models import Role
 from kepu.accounts.scope import REGION_WRITE_ROLES, STAFF_ROLES, scope_of
 from kepu.core.policies import Policy
+from kepu.core.records import RecordPolicy
 from kepu.regions.querysets import subtree_q
 
-from .models import Unit
+from .models import FundingDocument, FundingRecord, RuralTechAssociation, SchoolProfile, Unit
 
 # What a unit's own liaison may change; the rest (name, type, region, parent) is the region's.
 LIAISON_FIELDS = frozenset({"contact_name", "contact_phone", "email", "address"})
@@ -48,3 +49,28 @@ class UnitPolicy(Policy):
 
 
 unit_policy = UnitPolicy()
+
+
+class SchoolProfilePolicy(RecordPolicy):
+    """Region admins over the school's region and the school's own liaison keep its profiles."""
+
+    model = SchoolProfile
+
+
+class RuralAssociationPolicy(RecordPolicy):
+    model = RuralTechAssociation
+
+
+class FundingPolicy(RecordPolicy):
+    model = FundingRecord
+
+
+class FundingDocumentPolicy(RecordPolicy):
+    model = FundingDocument
+    through = "record"
+
+
+school_profile_policy = SchoolProfilePolicy()
+rural_association_policy = RuralAssociationPolicy()
+funding_policy = FundingPolicy()
+funding_document_policy = FundingDocumentPolicy()

@@ -10,7 +10,7 @@ from .models import Kind, Level, Population, Region
 class RegionEditForm(LoadedAtMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Region
-        fields = ["name", "kind", "urban_rural_code"]
+        fields = ["name", "kind", "urban_rural_code", "agri_related_override"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

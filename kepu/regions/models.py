@@ -67,6 +67,9 @@ class Region(models.Model):
     urban_rural_code = models.CharField(
         _("城乡分类代码"), max_length=3, blank=True, validators=[urban_rural_validator]
     )
+    # A town is agriculture-related (涉农) when it has rural villages (class 2xx) or is rural itself;
+    # an admin may decide otherwise (True/False) where the class codes mislead.
+    agri_related_override = models.BooleanField(_("涉农镇（街）（人工认定）"), null=True, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -81,7 +81,7 @@ def region_create(*, actor, parent: Region | None, code: str, name: str, level: 
     return region
 
 
-REGION_EDITABLE = ("name", "kind", "urban_rural_code")
+REGION_EDITABLE = ("name", "kind", "urban_rural_code", "agri_related_override")
 
 
 @transaction.atomic

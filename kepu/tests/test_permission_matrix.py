@@ -248,3 +248,56 @@ def test_volunteer_matrix(client_for, api_for, persona):
     api = api_for(persona).get(f"/api/v1/volunteers/{volunteer.pk}/")
     assert api.status_code == expect(YC_VOLUNTEER_API, persona)
     assert id_number not in api.content.decode()
+
+
+# --- base data (venues, schools, 农技协, funding, channels) ----------------------------------------
+
+STAFF_PAGE = {"citizen": 403, "outsider": 403, "anonymous": 302, "*": 200}
+ADMIN_PAGE = {"yc_liaison": 403, "citizen": 403, "outsider": 403, "anonymous": 302, "*": 200}
+IMPORT_PAGE = {"yc_reviewer": 403, "citizen": 403, "outsider": 403, "anonymous": 302, "*": 200}
+BASE_DATA_PAGES = [
+    ("/venues/?region=500118", STAFF_PAGE),
+    ("/venues/map/?region=500118", STAFF_PAGE),
+    ("/venues/coverage/?region=500118", ADMIN_PAGE),
+    ("/base/schools/?region=500118", STAFF_PAGE),
+    ("/base/agri-towns/?region=500118", STAFF_PAGE),
+    ("/base/associations/", STAFF_PAGE),
+    ("/base/funding/?region=500118", STAFF_PAGE),
+    ("/channels/?region=500118", STAFF_PAGE),
+    ("/channels/issues/?region=500118", STAFF_PAGE),
+    ("/channels/accounts/", STAFF_PAGE),
+    ("/channels/info-officers/?region=500000", ADMIN_PAGE),
+    ("/venues/import/", IMPORT_PAGE),
+    ("/base/schools/import/", IMPORT_PAGE),
+    ("/base/funding/import/", IMPORT_PAGE),
+    ("/channels/info-officers/import/", {**IMPORT_PAGE, "yc_liaison": 403}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("url", "table"), BASE_DATA_PAGES, ids=[u for u, _t in BASE_DATA_PAGES])
+def test_base_data_page_matrix(client_for, persona, url, table):
+    assert client_for(persona).get(url).status_code == expect(table, persona)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["spb_admin", "yc_liaison"])
+def test_base_data_lists_do_not_show_another_districts_records(client_for, persona):
+    """Asking for 永川区 by its code shows nothing of it to whom it is out of scope."""
+    import datetime
+
+    from kepu.channels.tests.factories import make_column, make_issue
+    from kepu.orgs.tests.factories import make_funding, make_profile, make_school
+    from kepu.venues.tests.factories import make_venue
+
+    make_venue("500118", name="永川秘密科技馆")
+    make_profile(make_school("500118001", name="永川秘密小学"), 2024)
+    make_funding("500118", 2024, budgeted="1000", purpose="永川秘密经费")
+    make_issue(make_column("500118", outlet_name="永川秘密日报"), datetime.date(2024, 3, 1), title="永川秘密一期")
+    client = client_for(persona)
+    for url in ["/venues/?region=500118", "/venues/map/data.json?region=500118", "/base/schools/?region=500118&year=2024",
+                "/base/funding/?region=500118&year=2024", "/channels/?region=500118", "/channels/issues/?region=500118&year=2024"]:
+        response = client.get(url)
+        assert response.status_code in (200, 400, 403, 404), url
+        assert "永川秘密" not in response.content.decode(), url

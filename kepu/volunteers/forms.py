@@ -18,11 +18,17 @@ from django.utils.translation import gettext_lazy as _
 
 from kepu.accounts.models import Role
 from kepu.accounts.scope import STAFF_ROLES, scope_of
-from kepu.core.forms import BootstrapMixin, LoadedAtMixin
+from kepu.core.forms import (
+    DATE_INPUT,
+    BootstrapMixin,
+    LoadedAtMixin,
+    RegionFilterForm,
+    UnitChoiceField,
+    clean_region_code,
+)
 from kepu.orgs.models import Unit
 from kepu.orgs.policies import unit_policy
 from kepu.regions.models import Region
-from kepu.regions.querysets import subtree_q
 
 from . import services
 from .models import (
@@ -38,13 +44,7 @@ from .models import (
 )
 from .policies import managed_team_ids, team_policy
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Unit) -> str:
-        return obj.full_name
 
 
 class TeamChoiceField(forms.ModelChoiceField):
@@ -55,34 +55,6 @@ class TeamChoiceField(forms.ModelChoiceField):
 class TeamMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Team) -> str:
         return f"{obj.name}（{obj.region.name}）"
-
-
-def region_by_code(code: str) -> Region | None:
-    """Any region by its code: list filters need no more, since the rows are scoped already."""
-    code = code.strip()
-    return Region.objects.filter(code=code).first() if code else None
-
-
-def _region_in(roots: list[str] | None, code: str) -> Region | None:
-    """The region with this code inside the subtrees at `roots` (None: anywhere)."""
-    code = code.strip()
-    if not code:
-        return None
-    qs = Region.objects.filter(code=code)
-    if roots is not None:
-        qs = qs.filter(subtree_q(roots))
-    return qs.first()
-
-
-def clean_region_code(form, roots: list[str] | None) -> str:
-    """Set form.region from the typed code: a region under `roots`, or the one the record already has."""
-    code = form.cleaned_data["region_code"].strip()
-    form.region = _region_in(roots, code)
-    if form.region is None and form.instance.pk and code == form.instance.region.code:
-        form.region = form.instance.region
-    if form.region is None:
-        raise forms.ValidationError(_("区划代码“%(code)s”不存在，或不在您的工作范围内。"), params={"code": code[:20]})
-    return code
 
 
 def volunteer_region_roots(user) -> list[str] | None:
@@ -108,22 +80,12 @@ def managed_teams(user):
         .select_related("region").order_by("region_path", "name")
 
 
-class FilterForm(BootstrapMixin, forms.Form):
-    """Filters read from the query string: a bad value is an error in words, never a crash."""
+class FilterForm(RegionFilterForm):
+    """Filters read from the query string, with the team among those the user sees."""
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-        self.region_obj: Region | None = None
         self.team_obj: Team | None = None
-
-    def clean_region(self) -> str:
-        code = self.cleaned_data["region"].strip()
-        if code:
-            self.region_obj = region_by_code(code)
-            if self.region_obj is None:
-                raise forms.ValidationError(_("区划代码“%(code)s”不存在。"), params={"code": code[:20]})
-        return code
 
     def clean_team(self):
         pk = self.cleaned_data["team"]
@@ -132,14 +94,6 @@ class FilterForm(BootstrapMixin, forms.Form):
             if self.team_obj is None:
                 raise forms.ValidationError(_("服务队不存在，或不在您的管理范围内。"))
         return pk
-
-    def error_list(self) -> list[str]:
-        """Each error as "字段：说明", for the line above the results."""
-        out = []
-        for name, errors in self.errors.items():
-            label = self.fields[name].label if name in self.fields else ""
-            out += [f"{label}：{e}" if label else str(e) for e in errors]
-        return out
 
 
 def _star_choices():

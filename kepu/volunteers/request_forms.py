@@ -9,9 +9,8 @@ from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from kepu.activities.forms import visible_region
 from kepu.activities.models import TargetGroup
-from kepu.core.forms import BootstrapMixin
+from kepu.core.forms import BootstrapMixin, UnitChoiceField, visible_region
 from kepu.orgs.models import Unit
 from kepu.orgs.policies import unit_policy
 from kepu.regions.models import Region
@@ -78,11 +77,6 @@ class NamedErrorsMixin:
             choose = isinstance(field.widget, forms.Select | forms.RadioSelect | forms.CheckboxSelectMultiple)
             field.error_messages["required"] = format_lazy(_("请选择{label}。") if choose else _("请填写{label}。"),
                                                            label=field.label)
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Unit) -> str:
-        return obj.full_name
 
 
 # --- requests --------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kepu.core.errors import KepuError
+from kepu.core.views_common import staff_required
 
 from .. import services
 from ..forms import EvidenceForm, ReportForm, ReturnForm
 from ..models import ActivityStatus, Evidence, ParticipationReport, TargetGroup
 from ..policies import activity_policy
-from .staff import staff_required
 
 INLINE_TYPES = ("image/png", "image/jpeg", "image/webp")
 

@@ -3,27 +3,22 @@ the registrations of an activity."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kepu.accounts.middleware import active_grant
 from kepu.accounts.models import Role
 from kepu.accounts.scope import REGION_WRITE_ROLES, scope_of
 from kepu.core.audit import log_action
 from kepu.core.errors import KepuError
 from kepu.core.exports import Sheet, workbook, xlsx_response
 from kepu.core.forms import add_service_errors
-from kepu.regions.models import Region
+from kepu.core.views_common import CappedPaginator, staff_required, working_region
 
 from .. import selectors, services
 from ..forms import ActivityFilterForm, ActivityForm, CancelForm
@@ -32,43 +27,6 @@ from ..policies import PUBLIC_STATUSES, activity_policy
 
 PAGE_SIZE = 50
 STEPS = ("publish", "cancel", "finish")
-
-
-def staff_required(view):
-    """Signed in (else the login page) and holding a staff role (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not scope_of(request.user).is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-class CappedPaginator(Paginator):
-    """Counts at most CAP rows: the city-wide list never pays for COUNT(*) over every activity."""
-
-    CAP = 10_000
-
-    @cached_property
-    def _counted(self) -> int:
-        return self.object_list.order_by()[: self.CAP + 1].count()
-
-    @cached_property
-    def count(self) -> int:
-        return min(self._counted, self.CAP)
-
-    @property
-    def capped(self) -> bool:
-        return self._counted > self.CAP
-
-
-def working_region(request) -> Region | None:
-    """The region the user chose to work in (the scope switcher), else the region of their first grant."""
-    grant = active_grant(request)
-    return Region.objects.filter(pk=grant.region_id).first() if grant and grant.region_id else None
 
 
 def can_plan(user) -> bool:

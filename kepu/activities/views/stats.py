@@ -6,11 +6,6 @@ every figure links to the activity list behind it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
-
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,79 +13,23 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kepu.accounts.scope import STAFF_ROLES, scope_of
-from kepu.core.exports import Sheet, workbook, xlsx_response
+from kepu.core.exports import workbook, xlsx_response
 from kepu.core.measures import get_measure
+from kepu.core.views_common import (
+    FIRST_YEAR,
+    Cell,
+    Row,
+    Table,
+    choose_region_and_year,
+    staff_required,
+)
 from kepu.regions.models import Region
 from kepu.regions.policies import region_policy
 
 from .. import selectors
 from ..models import ActivityKind, ActivityStatus, ThemeDay
-from .staff import staff_required, working_region
 
 HELD = [ActivityStatus.FINISHED, ActivityStatus.REPORTED]
-FIRST_YEAR = 2020
-
-
-@dataclass
-class Cell:
-    value: int | Decimal | None
-    url: str = ""
-    percent: bool = False
-    label: str = ""  # the column header, for the stacked table on phones
-
-    @property
-    def display(self) -> str:
-        if self.value is None:
-            return "—"
-        if self.percent:
-            return f"{self.value * 100:,.2f}%"
-        return f"{self.value:,}"
-
-
-@dataclass
-class Row:
-    label: str
-    cells: list[Cell]
-    url: str = ""
-    total: bool = False
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    headers: list[str]
-    rows: list[Row] = field(default_factory=list)
-    note: str = ""
-
-    def sheet(self) -> Sheet:
-        formats = {i + 1: "0.00%" for i, cell in enumerate(self.rows[0].cells) if cell.percent} if self.rows else {}
-        return Sheet(self.title, self.headers, [[r.label, *(c.value for c in r.cells)] for r in self.rows], formats)
-
-
-def choose_region_and_year(request, regions=None) -> tuple[Region, int]:
-    """The region (of `regions`, by default those visible to the user) and year asked for, else the
-    user's working region and this year; bad input gives a message, never an error."""
-    this_year = timezone.localdate().year
-    visible = region_policy.visible_to(request.user) if regions is None else regions
-    code = request.GET.get("region", "").strip()
-    region = visible.filter(code=code).first() if code else None
-    if code and region is None:
-        messages.error(request, _("区划代码：“%(code)s”不存在，或不在您的工作范围内，已改为显示您的工作区域。") % {"code": code[:20]})
-    if region is None:
-        working = working_region(request)
-        region = (visible.filter(pk=working.pk).first() if working else None) or \
-            visible.order_by("depth", "code").first()
-    if region is None:
-        raise PermissionDenied
-    raw = request.GET.get("year", "").strip()
-    year = this_year
-    if raw:
-        if raw.isdigit() and FIRST_YEAR - 20 <= int(raw) <= this_year + 5:
-            year = int(raw)
-        else:
-            messages.error(request, _("年度：“%(year)s”不是有效的年度，已改为显示 %(this)d 年。") % {"year": raw[:10], "this": this_year})
-    return region, year
 
 
 def build_tables(user, region: Region, year: int) -> list[Table]:

@@ -2,10 +2,12 @@ import pytest
 
 from kepu.accounts.models import RoleAssignment, User
 from kepu.activities.models import Activity
+from kepu.channels.models import InfoOfficerFigure, MediaOutlet, NewMediaAccount
 from kepu.core.gendata import generate
 from kepu.core.gendata.plan import PERSONAS
-from kepu.orgs.models import Unit
+from kepu.orgs.models import FundingRecord, RuralTechAssociation, SchoolProfile, Unit
 from kepu.regions.models import Level, Population, Region
+from kepu.venues.models import Venue
 from kepu.volunteers.models import Certificate, ServiceRecord, ServiceRequest, Team, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +20,8 @@ def snapshot():
     return regions, units, populations
 
 
+
+
 def wipe_generated():
     """Delete what generate() made; the reference data (loaded for every test) stays."""
     # kepu.volunteers.gendata's teams belong to the units below; records and requests protect their rows.
@@ -28,6 +32,12 @@ def wipe_generated():
     Certificate.objects.filter(volunteer__is_demo=True).delete()
     Volunteer.objects.filter(is_demo=True).delete()
     Activity.objects.filter(is_demo=True).delete()  # kepu.activities.gendata's, organized by the units below
+    # Base data (venues, schools, 农技协, funding, channels) and the village officers' accounts.
+    for model in (Venue, SchoolProfile, RuralTechAssociation, FundingRecord, MediaOutlet, NewMediaAccount,
+                  InfoOfficerFigure):
+        model.objects.filter(is_demo=True).delete()
+    RoleAssignment.objects.filter(region__is_demo=True).delete()
+    User.objects.filter(is_demo=True).delete()
     User.objects.filter(username__in=[p[0] for p in PERSONAS]).delete()  # and their role assignments
     Unit.objects.filter(is_demo=True).update(parent=None)
     Unit.objects.filter(is_demo=True).delete()

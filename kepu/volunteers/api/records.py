@@ -11,12 +11,13 @@ from rest_framework.decorators import action
 
 from kepu.activities.models import Activity
 from kepu.activities.policies import activity_policy
+from kepu.core.api_common import IntegerFilter, id_filter
 from kepu.core.errors import KepuError
 
 from .. import services
 from ..models import Quality, RecordSource, RecordStatus, ServiceRecord, Team, Volunteer
 from ..policies import record_policy, team_policy, volunteer_policy
-from .base import IntegerFilter, ReasonSerializer, RegionFilterSet, ScopedViewSet, id_filter
+from .base import ReasonSerializer, RegionFilterSet, ScopedViewSet
 
 
 class RecordFilter(RegionFilterSet):

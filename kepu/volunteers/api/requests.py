@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 
 from kepu.activities.models import TargetGroup
+from kepu.core.api_common import id_filter
 from kepu.orgs.models import Unit
 from kepu.orgs.policies import unit_policy
 from kepu.regions.models import Region
@@ -17,7 +18,7 @@ from kepu.regions.policies import region_policy
 from .. import services
 from ..models import RequestStatus, ServiceRequest, Team
 from ..policies import request_policy, team_policy
-from .base import ReasonSerializer, RegionFilterSet, ScopedViewSet, id_filter
+from .base import ReasonSerializer, RegionFilterSet, ScopedViewSet
 
 
 class RequestFilter(RegionFilterSet):

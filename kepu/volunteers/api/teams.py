@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kepu.core.api_common import id_filter
 from kepu.orgs.models import Unit
 from kepu.orgs.policies import unit_policy
 from kepu.regions.models import Region
@@ -18,7 +19,7 @@ from kepu.regions.policies import region_policy
 from .. import selectors, services
 from ..models import Membership, Team, Volunteer
 from ..policies import team_policy, volunteer_policy
-from .base import RegionFilterSet, ScopedViewSet, id_filter
+from .base import RegionFilterSet, ScopedViewSet
 
 
 class TeamFilter(RegionFilterSet):

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 
+from kepu.core.api_common import MAX_ID, IntegerFilter
 from kepu.orgs.models import Unit
 from kepu.orgs.policies import unit_policy
 from kepu.regions.models import Region
@@ -20,7 +21,7 @@ from .. import selectors, services
 from ..measures import registered_q
 from ..models import Membership, Team, Volunteer
 from ..policies import team_policy, volunteer_policy
-from .base import MAX_ID, IntegerFilter, RegionFilterSet, ScopedViewSet
+from .base import RegionFilterSet, ScopedViewSet
 
 
 class VolunteerFilter(RegionFilterSet):

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.core import pii
+from kepu.core.import_helpers import BATCH, compact, in_chunks, parse_date, parse_yes_no
 from kepu.core.imports import Column, Importer, RowError, RowInvalid, RowsInvalid, register_importer
 
 from .. import services
 from ..models import Membership, Quality, RecordSource, RecordStatus, ServiceRecord, Team, Volunteer
 from ..policies import record_policy
-from .common import BATCH, _norm, in_chunks, parse_date, parse_yes_no
 
 QUALITY_WORDS = {**{q.value: q.value for q in Quality}, **{str(q.label): q.value for q in Quality}}
 
@@ -82,7 +82,7 @@ class ServiceRecordImporter(Importer):
             self._no_person_column = True  # reported once, on the header row (check_rows)
             return None
         problems: list[tuple[str, str]] = []
-        number = _norm(values.get("number", ""))
+        number = compact(values.get("number", ""))
         id_number = pii.normalize_id(values.get("id_number", ""))
         if not number and not id_number:
             problems.append((h("number"), _("志愿者编号和身份证号码至少填写一项")))
@@ -104,7 +104,7 @@ class ServiceRecordImporter(Importer):
                 if day > self._today:
                     problems.append((h("date"), _("服务日期不能晚于今天。")))
         hours = None
-        raw_hours = _norm(values.get("hours", "")).lower().removesuffix("小时").removesuffix("h")
+        raw_hours = compact(values.get("hours", "")).lower().removesuffix("小时").removesuffix("h")
         try:
             hours = Decimal(raw_hours).quantize(Decimal("0.1"))
         except ArithmeticError:
@@ -120,13 +120,13 @@ class ServiceRecordImporter(Importer):
             if len(values.get(key, "").strip()) > limit:
                 problems.append((h(key), _("不能超过 %(n)d 个字") % {"n": limit}))
         served = 0
-        raw_served = _norm(values.get("served_people", "")).removesuffix("人").replace(",", "")
+        raw_served = compact(values.get("served_people", "")).removesuffix("人").replace(",", "")
         if raw_served:
             if not raw_served.isdigit() or int(raw_served) > 10_000_000:
                 problems.append((h("served_people"), _("应为非负整数")))
             else:
                 served = int(raw_served)
-        raw_quality = _norm(values.get("quality", ""))
+        raw_quality = compact(values.get("quality", ""))
         quality = QUALITY_WORDS.get(raw_quality) or QUALITY_WORDS.get(raw_quality.lower()) or ""
         if raw_quality and not quality:
             problems.append((h("quality"), _("请填写优秀、良好、合格或不合格")))
@@ -139,7 +139,7 @@ class ServiceRecordImporter(Importer):
             raise RowInvalid(*problems)
         return RecordRow(
             number=number, id_hash=pii.lookup_hash(id_number) if id_number else "", date=day, hours=hours,
-            content=content, place=texts["place"], project=texts["project"], team_name=_norm(values.get("team", "")),
+            content=content, place=texts["place"], project=texts["project"], team_name=compact(values.get("team", "")),
             activity_title=values.get("activity", "").strip(), served_people=served, quality=quality,
             verified=verified,
         )
@@ -196,12 +196,12 @@ class ServiceRecordImporter(Importer):
             for volunteer_id, team_id in Membership.objects.filter(volunteer_id__in=chunk, team_id__in=list(teams)) \
                     .values_list("volunteer_id", "team_id"):
                 member_of[volunteer_id].append(teams[team_id])
-        known = {_norm(t.name) for t in teams.values()}
+        known = {compact(t.name) for t in teams.values()}
         errors = []
         for number, row in rows:
             if not row.team_name:
                 continue
-            found = [t for t in member_of[row.volunteer.pk] if _norm(t.name) == row.team_name]
+            found = [t for t in member_of[row.volunteer.pk] if compact(t.name) == row.team_name]
             if len(found) == 1:
                 row.team = found[0]
                 row.region_id, row.region_path = row.team.region_id, row.team.region_path

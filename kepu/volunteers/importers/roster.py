@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kepu.accounts.models import Role
 from kepu.accounts.scope import REGION_WRITE_ROLES, scope_of
 from kepu.core import pii
+from kepu.core.import_helpers import compact, in_chunks, insert_many, parse_date, parse_yes_no
 from kepu.core.imports import Column, Importer, RowError, RowInvalid, RowsInvalid, register_importer
 from kepu.orgs.models import Unit
 from kepu.regions.importers import normalize_code
@@ -22,18 +23,7 @@ from kepu.regions.models import Region
 from .. import services
 from ..models import Education, Membership, Team, Volunteer
 from ..policies import managed_team_ids
-from .common import (
-    EDUCATION_WORDS,
-    GENDER_WORDS,
-    LIST_SPLIT,
-    _norm,
-    in_chunks,
-    insert_many,
-    nearest,
-    parse_date,
-    parse_yes_no,
-    units_by_name,
-)
+from .common import EDUCATION_WORDS, GENDER_WORDS, LIST_SPLIT, nearest, units_by_name
 
 # The columns of a new volunteer that differ from row to row, in the order commit gives them.
 VOLUNTEER_COLUMNS = [
@@ -132,7 +122,7 @@ class VolunteerImporter(Importer):
                     problems.append((h("registered_on"), _("不能晚于今天")))
                 elif id_birth and registered_on < id_birth:
                     problems.append((h("registered_on"), _("不能早于出生日期")))
-        raw_education = _norm(values.get("education", ""))
+        raw_education = compact(values.get("education", ""))
         education = ""
         if raw_education and raw_education not in ("无", "-", "—"):
             education = EDUCATION_WORDS.get(raw_education) or EDUCATION_WORDS.get(raw_education.lower()) or ""
@@ -153,15 +143,15 @@ class VolunteerImporter(Importer):
         return VolunteerRow(
             name=name, gender=gender, birth_date=id_birth, id_number=id_number, id_hash=pii.lookup_hash(id_number),
             phone=phone, region_code=region_code, registered_on=registered_on, skills=skills, education=education,
-            unit_name=_norm(values.get("unit", "")),
-            team_names=list(dict.fromkeys(n for n in map(_norm, LIST_SPLIT.split(values.get("teams", ""))) if n)),
+            unit_name=compact(values.get("unit", "")),
+            team_names=list(dict.fromkeys(n for n in map(compact, LIST_SPLIT.split(values.get("teams", ""))) if n)),
             guardian_name=guardian_name, guardian_phone=guardian_phone, minor=minor,
         )
 
     def _identity(self, values, problems) -> tuple[str, datetime.date | None, str | None]:
         """The ID number, and the birth date and gender it encodes, which the columns must agree with."""
         h = self.header_of
-        raw_gender = _norm(values.get("gender", "")).lower()
+        raw_gender = compact(values.get("gender", "")).lower()
         gender = GENDER_WORDS.get(raw_gender)
         if raw_gender and gender is None:
             problems.append((h("gender"), _("请填写“男”或“女”")))
@@ -228,7 +218,7 @@ class VolunteerImporter(Importer):
         names = {name for _n, row in rows for name in row.team_names}
         if names:
             for team in Team.objects.filter(region_path__in=paths, name__in=names):
-                teams[team.region_path][_norm(team.name)] = [team]
+                teams[team.region_path][compact(team.name)] = [team]
         for number, row in rows:
             row.region = regions.get(row.region_code)
             if row.region is None:

@@ -12,11 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kepu.activities.views.staff import CappedPaginator
 from kepu.core.audit import log_action
 from kepu.core.errors import KepuError
 from kepu.core.exports import workbook, xlsx_response
 from kepu.core.forms import add_service_errors
+from kepu.core.views_common import CappedPaginator
 
 from .. import selectors, services
 from ..exports import records_sheet

@@ -20,12 +20,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kepu.accounts.scope import scope_of
-from kepu.activities.views.staff import CappedPaginator, working_region
 from kepu.core import pii
 from kepu.core.audit import log_action
 from kepu.core.errors import KepuError
 from kepu.core.exports import workbook, xlsx_response
 from kepu.core.forms import add_service_errors
+from kepu.core.views_common import CappedPaginator, working_region
 
 from .. import selectors, services
 from ..exports import roster_sheet

@@ -8,10 +8,7 @@ query per table; each figure links to the list behind it.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,31 +16,23 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kepu.accounts.scope import STAFF_ROLES, scope_of
-from kepu.activities.views.stats import Cell, Row, Table, choose_region_and_year
 from kepu.core.exports import workbook, xlsx_response
 from kepu.core.measures import get_measure
+from kepu.core.views_common import (
+    FIRST_YEAR,
+    Cell,
+    Row,
+    Table,
+    choose_region_and_year,
+    region_staff_required,
+)
 from kepu.regions.models import Region
 from kepu.regions.querysets import subtree_q
 
 from .. import selectors, services
 
-FIRST_YEAR = 2020
 TENTH = Decimal("0.1")
 MEASURES = ("registered_volunteers", "active_volunteers", "volunteer_service_hours", "volunteer_teams")
-
-
-def region_staff_required(view):
-    """Signed in, with a staff role over a region subtree (the figures are per region)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        scope = scope_of(request.user)
-        if not (scope.platform_admin or scope.region_paths(STAFF_ROLES)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _covered(user):

@@ -13,9 +13,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kepu.activities.views.staff import CappedPaginator, working_region
 from kepu.core.errors import KepuError
 from kepu.core.forms import add_service_errors
+from kepu.core.views_common import CappedPaginator, working_region
 
 from .. import selectors, services
 from ..forms import MemberAddForm, MemberChangeForm, TeamFilterForm, TeamForm

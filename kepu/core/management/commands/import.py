@@ -24,11 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
         parser.add_argument("--errors-to", metavar="XLSX", help="write the rows with their errors to this workbook")
         parser.add_argument("--template", metavar="XLSX", help="write an empty template for KIND and exit")
+        parser.add_argument("--year", type=int, help="the year of rows that give none (info_officers)")
 
-    def handle(self, *args, kind, file, dry_run, errors_to, template, **options):
+    def handle(self, *args, kind, file, dry_run, errors_to, template, year=None, **options):
         if kind not in importer_kinds():
             raise CommandError(f"unknown import kind {kind!r}; choose one of: {', '.join(importer_kinds())}", returncode=2)
         importer = get_importer(kind)
+        if year is not None:
+            if not hasattr(importer, "default_year"):
+                raise CommandError(f"{kind} takes no --year", returncode=2)
+            importer.default_year = year
         if template:
             Path(template).write_bytes(template_workbook(importer))
             self.stdout.write(f"template written to {template}")
