@@ -7,7 +7,6 @@ Forms read and check what was typed; the services decide (and re-check) what is 
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +19,7 @@ from kepu.core.forms import (
 )
 from kepu.core.forms import FilterForm as BaseFilterForm
 from kepu.orgs.models import Unit
-from kepu.orgs.policies import unit_policy
+from kepu.orgs.selectors import unit_choices_for
 from kepu.regions.models import Region
 
 from .models import (
@@ -51,14 +50,6 @@ def _year_field(**kwargs) -> forms.IntegerField:
 class ColumnChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Column) -> str:
         return f"{obj.outlet.name}《{obj.name}》"
-
-
-def _unit_queryset(user, current: int | None = None):
-    """Units the user sees, and the record's current unit even when they do not."""
-    where = Q(pk__in=unit_policy.visible_to(user).values("pk"))
-    if current:
-        where |= Q(pk=current)
-    return Unit.objects.filter(where).select_related("region").order_by("region__path", "name")
 
 
 # --- list filters -----------------------------------------------------------------------------------
@@ -125,7 +116,7 @@ class _PlacedForm(LoadedAtMixin, BootstrapMixin, forms.Form):
         self.user = user
         self.instance = instance
         self.region: Region | None = None
-        self.fields["unit"].queryset = _unit_queryset(user, instance.unit_id if instance else None)
+        self.fields["unit"].queryset = unit_choices_for(user, instance.unit_id if instance else None)
         if instance is not None:
             for name in self.copied:
                 self.initial[name] = getattr(instance, name)

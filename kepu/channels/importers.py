@@ -21,8 +21,6 @@ from kepu.core.imports import Column as ImportColumn
 from kepu.core.imports import RowError, register_importer
 from kepu.orgs.base_importers import (
     BaseDataImporter,
-    changed_fields,
-    existing_by_key,
     norm,
     region_code_help,
     year_help,
@@ -187,15 +185,8 @@ class InfoOfficerImporter(BaseDataImporter):
         return self.header_of("region_name")
 
     def write(self, rows, *, actor):
-        existing = existing_by_key(InfoOfficerFigure, rows, ("region_id", "year"))
-
-        def save(row):
-            old = existing.get(self.key(row))
-            given = {k: v for k, v in row.fields.items() if k != "year"}
-            given["source"] = FigureSource.IMPORTED
-            if old is not None and not changed_fields(old, row.obj, given):
-                return "skipped"
+        def enter(row, given):
             info_officers_set(actor=actor, region=row.region, year=row.obj.year, **given)
-            return "created" if old is None else "updated"
 
-        return self.write_each(rows, save)
+        return self.upsert_each(rows, ("region_id", "year"), fixed=("year",), extra={"source": FigureSource.IMPORTED},
+                                create=enter, update=lambda old, row, given: enter(row, given))

@@ -562,6 +562,26 @@ class BaseDataImporter(Importer):
             raise RowsInvalid(errors)
         return counts["created"], counts["updated"], counts["skipped"]
 
+    def upsert_each(self, rows, key_fields: tuple[str, ...], *, create, update, fixed: tuple[str, ...] = (),
+                    extra: dict | None = None) -> tuple[int, int, int]:
+        """Through the services, row by row: `create(row)` when no stored record has the row's key,
+        else `update(old, row, given)` with the fields the row gives (less the key's `fixed` ones,
+        plus `extra`), and skip the row when none of them differs from the stored record."""
+        existing = existing_by_key(self.model, rows, key_fields)
+
+        def save(row):
+            old = existing.get(tuple(getattr(row.obj, k) for k in key_fields))
+            given = {k: v for k, v in row.fields.items() if k not in fixed} | (extra or {})
+            if old is None:
+                create(row, given)
+                return "created"
+            if not changed_fields(old, row.obj, given):
+                return "skipped"
+            update(old, row, given)
+            return "updated"
+
+        return self.write_each(rows, save)
+
 
 def existing_by_key(model: type[models.Model], rows, key_fields: tuple[str, ...]) -> dict[tuple, models.Model]:
     """The stored records with the keys of `rows` (their objs), by key; one query per few thousand."""
@@ -735,20 +755,10 @@ class RuralAssociationImporter(BaseDataImporter):
         return (row.obj.region_id, row.obj.name)
 
     def write(self, rows, *, actor):
-        existing = existing_by_key(RuralTechAssociation, rows, ("region_id", "name"))
-
-        def save(row):
-            old = existing.get((row.obj.region_id, row.obj.name))
-            if old is None:
-                association_create(actor=actor, region=row.region, **row.fields)
-                return "created"
-            given = {k: v for k, v in row.fields.items() if k != "name"}
-            if not changed_fields(old, row.obj, given):
-                return "skipped"
-            association_update(actor=actor, association=old, **given)
-            return "updated"
-
-        return self.write_each(rows, save)
+        return self.upsert_each(
+            rows, ("region_id", "name"), fixed=("name",),
+            create=lambda row, given: association_create(actor=actor, region=row.region, **row.fields),
+            update=lambda old, row, given: association_update(actor=actor, association=old, **given))
 
 
 # --- funding --------------------------------------------------------------------------------------

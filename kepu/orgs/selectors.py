@@ -27,3 +27,11 @@ def parent_choices(user, region: Region) -> QuerySet[Unit]:
     """Units that may be a parent of a unit in `region`: visible ones in it or above it."""
     return (unit_policy.visible_to(user).filter(region__path__in=region.ancestor_paths())
             .select_related("region").order_by("region__depth", "name"))
+
+
+def unit_choices_for(user, current: int | None = None) -> QuerySet[Unit]:
+    """Units a record's form offers: the visible ones, and the record's current unit even when not."""
+    where = Q(pk__in=unit_policy.visible_to(user).values("pk"))
+    if current:
+        where |= Q(pk=current)
+    return Unit.objects.filter(where).select_related("region").order_by("region__path", "name")

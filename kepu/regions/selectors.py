@@ -6,6 +6,19 @@ from .models import Region
 from .policies import region_policy
 
 
+def covered_regions(user) -> QuerySet[Region]:
+    """Regions whose figures the user may see: their own subtrees (not the regions above them, which
+    region_policy shows them for navigation)."""
+    from kepu.accounts.scope import STAFF_ROLES, scope_of
+
+    from .querysets import subtree_q
+
+    scope = scope_of(user)
+    if scope.platform_admin:
+        return Region.objects.all()
+    return Region.objects.filter(subtree_q(scope.region_paths(STAFF_ROLES)))
+
+
 def region_roots(user) -> QuerySet[Region]:
     """Where the tree starts for this user: the top of what they can see."""
     visible = region_policy.visible_to(user)

@@ -8,7 +8,6 @@ what the user may do.
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,8 +21,7 @@ from kepu.core.forms import (
     UnitChoiceField,
     clean_region_code,
 )
-from kepu.orgs.models import Unit
-from kepu.orgs.policies import unit_policy
+from kepu.orgs.selectors import unit_choices_for
 from kepu.regions.models import Region
 from kepu.regions.querysets import subtree_q
 
@@ -113,11 +111,7 @@ class VenueForm(LoadedAtMixin, BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.region: Region | None = None
-        where = Q(pk__in=unit_policy.visible_to(user).values("pk"))
-        if self.instance.unit_id:
-            where |= Q(pk=self.instance.unit_id)
-        self.fields["unit"].queryset = Unit.objects.filter(where).select_related("region").order_by(
-            "region__path", "name")
+        self.fields["unit"].queryset = unit_choices_for(user, self.instance.unit_id)
         if self.instance.pk:
             self.initial["region_code"] = self.instance.region.code
             self.add_loaded_at()

@@ -31,7 +31,6 @@ from kepu.orgs.base_importers import (
     BaseDataImporter,
     changed_fields,
     choice_words,
-    existing_by_key,
     norm,
     region_code_help,
     region_name_help,
@@ -287,20 +286,10 @@ class CertificationImporter(VenueRowsImporter):
         return (row.obj.venue_id, row.obj.level, row.obj.year)
 
     def write(self, rows, *, actor):
-        existing = existing_by_key(Certification, rows, ("venue_id", "level", "year"))
-
-        def save(row):
-            old = existing.get(self.key(row))
-            if old is None:
-                certification_create(actor=actor, venue=row.obj.venue, **row.fields)
-                return "created"
-            given = {k: v for k, v in row.fields.items() if k not in ("level", "year")}
-            if not changed_fields(old, row.obj, given):
-                return "skipped"
-            certification_update(actor=actor, certification=old, **given)
-            return "updated"
-
-        return self.write_each(rows, save)
+        return self.upsert_each(
+            rows, ("venue_id", "level", "year"), fixed=("level", "year"),
+            create=lambda row, given: certification_create(actor=actor, venue=row.obj.venue, **row.fields),
+            update=lambda old, row, given: certification_update(actor=actor, certification=old, **given))
 
 
 # --- visitor figures ------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Que
 from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
-from kepu.accounts.scope import STAFF_ROLES, scope_of
 from kepu.regions.models import Level as RegionLevel
 from kepu.regions.models import Region
 from kepu.regions.querysets import subtree_q
@@ -167,14 +166,6 @@ def coordinate_counts(qs: QuerySet[Venue]) -> dict[str, int]:
 
 
 # --- 站栏员 coverage --------------------------------------------------------------------------------
-
-
-def covered_regions(user) -> QuerySet[Region]:
-    """Regions whose villages the user may review: their own region subtrees (not those above)."""
-    scope = scope_of(user)
-    if scope.platform_admin:
-        return Region.objects.all()
-    return Region.objects.filter(subtree_q(scope.region_paths(STAFF_ROLES)))
 
 
 def coverage_villages(region: Region, year: int, *, incomplete: bool = False) -> QuerySet[Region]:

@@ -14,26 +14,17 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kepu.accounts.scope import STAFF_ROLES, scope_of
 from kepu.core.exports import Sheet, workbook, xlsx_response
 from kepu.core.measures import MeasureValue, get_measure
 from kepu.core.views_common import choose_region_and_year, region_staff_required
 from kepu.regions.models import Region
-from kepu.regions.querysets import subtree_q
+from kepu.regions.selectors import covered_regions
 
 from .. import selectors, services
 from ..forms import InfoOfficerForm
 from ..models import InfoOfficerFigure
 from ..policies import info_officer_policy
 from .common import FIRST_YEAR, Shown, confirm_delete, save_form, shown_percent, year_choices
-
-
-def covered_regions(user):
-    """Regions whose figures the user may see: their own subtrees (not the regions above them)."""
-    scope = scope_of(user)
-    if scope.platform_admin:
-        return Region.objects.all()
-    return Region.objects.filter(subtree_q(scope.region_paths(STAFF_ROLES)))
 
 
 def _list_url(region: Region, year: int) -> str:

@@ -31,11 +31,9 @@ def test_staff_compliance_counts_every_school_and_a_missing_profile_as_not_compl
     assert values["500118"].detail == {"without_profile": 2}
     assert values["500118001"].value == 1
     assert values["500118100"].value == 0
-    # 沙坪坝区 has no school units in the reference data... unless it has: then a number, else the reason.
-    if not Unit.objects.filter(region__path__startswith="500000/500106/", type__in=("primary_school",
-                                                                                   "secondary_school")).exists():
-        assert values["500106"].value is None and values["500106"].reason == "no_schools"
-        assert reason_text("no_schools") == "没有登记中小学"
+    # The reference data has no school in 沙坪坝区: no data, with the reason.
+    assert values["500106"].value is None and values["500106"].reason == "no_schools"
+    assert reason_text("no_schools") == "没有登记中小学"
 
 
 def test_tech_room_ratio_is_over_district_run_schools_with_a_profile():

@@ -28,6 +28,7 @@ from kepu.core.views_common import (
     region_staff_required,
 )
 from kepu.regions.models import Level, Region
+from kepu.regions.selectors import covered_regions
 
 from .. import selectors
 from ..forms import OfficerForm
@@ -49,7 +50,7 @@ def _may_appoint(user, village: Region) -> bool:
 
 
 def _chosen(request):
-    region, year = choose_region_and_year(request, selectors.covered_regions(request.user))
+    region, year = choose_region_and_year(request, covered_regions(request.user))
     return region, year, request.GET.get("incomplete") == "1"
 
 
@@ -73,7 +74,7 @@ def coverage(request):
         "value_percent": f"{value.value * 100:.2f}%" if value.value is not None else "",
         "reason": reason_text(value.reason) if value.value is None else "",
         "years": range(this_year + 1, FIRST_YEAR - 1, -1),
-        "breadcrumbs": selectors.covered_regions(user).filter(path__in=region.ancestor_paths())
+        "breadcrumbs": covered_regions(user).filter(path__in=region.ancestor_paths())
         .exclude(pk=region.pk).order_by("depth"),
         "export_query": urlencode({**query, **({"incomplete": "1"} if incomplete else {})}),
         "here": request.get_full_path(), "officer_form": OfficerForm(),
@@ -114,7 +115,7 @@ def coverage_export(request):
 
 
 def _village(request, pk) -> Region:
-    village = selectors.covered_regions(request.user).filter(pk=pk, level=Level.VILLAGE).first()
+    village = covered_regions(request.user).filter(pk=pk, level=Level.VILLAGE).first()
     if village is None:
         raise Http404
     return village
@@ -150,7 +151,7 @@ def officer_appoint(request, pk):
 @require_POST
 def officer_remove(request, pk):
     assignment = (RoleAssignment.objects.filter(
-        pk=pk, role=Role.VILLAGE_OFFICER, region__in=selectors.covered_regions(request.user))
+        pk=pk, role=Role.VILLAGE_OFFICER, region__in=covered_regions(request.user))
         .select_related("user", "region").first())
     if assignment is None:
         raise Http404

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kepu.accounts.scope import STAFF_ROLES, scope_of
 from kepu.core.exports import workbook, xlsx_response
 from kepu.core.measures import get_measure
 from kepu.core.views_common import (
@@ -27,20 +26,12 @@ from kepu.core.views_common import (
     region_staff_required,
 )
 from kepu.regions.models import Region
-from kepu.regions.querysets import subtree_q
+from kepu.regions.selectors import covered_regions
 
 from .. import selectors, services
 
 TENTH = Decimal("0.1")
 MEASURES = ("registered_volunteers", "active_volunteers", "volunteer_service_hours", "volunteer_teams")
-
-
-def _covered(user):
-    """Regions whose figures the user may see: their own subtrees (not the regions above them)."""
-    scope = scope_of(user)
-    if scope.platform_admin:
-        return Region.objects.all()
-    return Region.objects.filter(subtree_q(scope.region_paths(STAFF_ROLES)))
 
 
 def _label_cells(tables: list[Table]) -> None:
@@ -155,13 +146,13 @@ class Figures:
 
 @region_staff_required
 def stats(request):
-    region, year = choose_region_and_year(request, _covered(request.user))
+    region, year = choose_region_and_year(request, covered_regions(request.user))
     figures = Figures(region, year)
     this_year = timezone.localdate().year
     return render(request, "volunteers/stats/stats.html", {
         "region": region, "year": year, "cards": figures.cards(), "tables": figures.tables, "chart": figures.chart(),
         "years": range(this_year + 1, FIRST_YEAR - 1, -1),
-        "breadcrumbs": _covered(request.user).filter(path__in=region.ancestor_paths()).exclude(pk=region.pk)
+        "breadcrumbs": covered_regions(request.user).filter(path__in=region.ancestor_paths()).exclude(pk=region.pk)
         .order_by("depth"),
         "export_query": urlencode({"region": region.code, "year": year}),
     })
@@ -169,7 +160,7 @@ def stats(request):
 
 @region_staff_required
 def stats_export(request):
-    region, year = choose_region_and_year(request, _covered(request.user))
+    region, year = choose_region_and_year(request, covered_regions(request.user))
     tables = Figures(region, year).tables
     filename = _("志愿服务统计-%(region)s-%(year)d.xlsx") % {"region": region.name, "year": year}
     return xlsx_response(workbook([t.sheet() for t in tables]), filename)
