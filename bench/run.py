@@ -4,7 +4,7 @@
                                   [--json FILE] [--database-url postgres://...] [--no-pages]
                                   [--no-activities] [--no-volunteers] [--no-volunteer-import]
                                   [--no-postgres] [--sqlite-registrations N] [--sqlite-volunteer-records N]
-                                  [--no-basedata]
+                                  [--no-basedata] [--no-indicators]
 
 For each scale: a fresh database (a temp KEPU_VAR_DIR with SQLite, or the flushed PostgreSQL
 database of --database-url), `kepu migrate`, then `kepu gendata --scale X` timed as a subprocess.
@@ -13,10 +13,12 @@ client (no network, no gunicorn), then the activity figures (bench/activities.py
 measure and the activity lists) and the volunteer figures (bench/volunteers.py: the four volunteer
 measures for every district-level region, a volunteer's pages, the volunteer and record lists) and
 the base-data figures (bench/basedata.py: the ten venue, school, 农技协, funding, media and 科普中国
-measures for every district-level region together, the coverage page and the venue list) on that
-data; on a throwaway PostgreSQL cluster registration under contention over HTTP and the same scale
-loaded and measured again; last the roster import of 100,000 rows (bench/volunteers_import.py) on
-SQLite and PostgreSQL. See bench/README.md.
+measures for every district-level region together, the coverage page and the venue list) and the
+indicator figures (bench/indicators.py: a district's scorecard, the comparison of the 41
+district-level regions, the Word report) on that data; on a throwaway PostgreSQL cluster
+registration under contention over HTTP and the same scale loaded and measured again; last the
+roster import of 100,000 rows (bench/volunteers_import.py) on SQLite and PostgreSQL. See
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import activities as activity_bench  # noqa: E402  (bench/activities.py)
 import basedata as basedata_bench  # noqa: E402  (bench/basedata.py)
+import indicators as indicators_bench  # noqa: E402  (bench/indicators.py)
 import volunteers as volunteer_bench  # noqa: E402  (bench/volunteers.py)
 from common import kepu_env, percentile, run_command  # noqa: E402
 
@@ -278,6 +281,8 @@ def postgres_part(args, scale: str, report: dict, info: dict) -> list[tuple[str,
                 rows += volunteer_bench.rows_for("PostgreSQL", result["volunteers"], scale)
             if not args.no_pages and not args.no_basedata:
                 rows += basedata_part(args, report, scale, "PostgreSQL", pg=pg)
+            if not args.no_pages and not args.no_indicators:
+                rows += indicators_bench.part(args, report, scale, "PostgreSQL", pg=pg)
     except activity_bench.Unavailable as exc:
         print(f"PostgreSQL part skipped: {exc}", flush=True)
     except RuntimeError as exc:
@@ -367,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-basedata", action="store_true",
                         help="skip the base-data figures (the ten venue, school, funding, media and 科普中国 "
                              "measures, the coverage page and the venue list); gendata still generates the data")
+    parser.add_argument("--no-indicators", action="store_true",
+                        help="skip the indicator figures (scorecard, comparison of the districts, Word report)")
     parser.add_argument("--no-volunteer-import", action="store_true",
                         help="skip the roster import benchmark (bench/volunteers_import.py)")
     parser.add_argument("--volunteer-import-rows", type=int, default=IMPORT_ROWS, metavar="N",
@@ -465,7 +472,11 @@ def main(argv: list[str] | None = None) -> int:
                     rows += volunteer_bench.rows_for(label, measured, scale)
             if not args.no_basedata:
                 rows += basedata_part(args, report, scale, "SQLite" if not postgres else "PostgreSQL", env=last_env)
-        if not args.no_postgres and not (args.no_activities and args.no_volunteers and args.no_basedata):
+            if not args.no_indicators:
+                rows += indicators_bench.part(args, report, scale, "SQLite" if not postgres else "PostgreSQL",
+                                              env=last_env)
+        if not args.no_postgres and not (args.no_activities and args.no_volunteers and args.no_basedata
+                                         and args.no_indicators):
             rows += postgres_part(args, scales[-1], report, info)
         if not args.no_volunteer_import:
             rows += import_part(args, report)

@@ -10,6 +10,13 @@ from kepu.channels.api import (
     IssueViewSet,
     OutletViewSet,
 )
+from kepu.indicators.api import (
+    AssessmentViewSet,
+    EvidenceZipView,
+    ReportDocxView,
+    ScorecardXlsxView,
+    StandardViewSet,
+)
 from kepu.orgs.api import UnitViewSet
 from kepu.orgs.base_api import AssociationViewSet, FundingViewSet, SchoolProfileViewSet
 from kepu.regions.api import RegionViewSet
@@ -44,11 +51,17 @@ router.register("column-issues", IssueViewSet, basename="column-issue")
 router.register("media-accounts", AccountViewSet, basename="media-account")
 router.register("media-account-years", AccountYearViewSet, basename="media-account-year")
 router.register("info-officer-figures", InfoOfficerViewSet, basename="info-officer-figure")
+router.register("standards", StandardViewSet, basename="standard")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
 from django.urls import path  # noqa: E402
 
 urlpatterns = [
     path("users/me/", MeView.as_view(), name="users-me"),
     path("checkins/", CheckinView.as_view(), name="checkins"),
+    # The reports of an assessment, named by their file (no trailing slash).
+    path("assessments/<int:pk>/report.docx", ReportDocxView.as_view(), name="assessment-report-docx"),
+    path("assessments/<int:pk>/scorecard.xlsx", ScorecardXlsxView.as_view(), name="assessment-scorecard-xlsx"),
+    path("assessments/<int:pk>/evidence.zip", EvidenceZipView.as_view(), name="assessment-evidence-zip"),
     *router.urls,
 ]

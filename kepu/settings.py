@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "kepu.volunteers",
     "kepu.venues",
     "kepu.channels",
+    "kepu.indicators",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +321,10 @@ SPECTACULAR_SETTINGS = {
         "RecordSourceEnum": "kepu.volunteers.models.RecordSource",
         "FundingSourceEnum": "kepu.orgs.models.FundingSource",
         "FigureSourceEnum": "kepu.channels.models.FigureSource",
+        "IndicatorKindEnum": "kepu.indicators.models.Kind",
+        "IndicatorStatusEnum": "kepu.indicators.models.Status",
+        "AssessmentStatusEnum": "kepu.indicators.models.AssessmentStatus",
+        "SubmissionStatusEnum": "kepu.indicators.models.SubmissionStatus",
     },
 }
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("venues/", include("kepu.venues.urls")),
     path("base/", include("kepu.orgs.base_urls")),
     path("channels/", include("kepu.channels.urls")),
+    path("indicators/", include("kepu.indicators.urls")),
     path("api/v1/", include("kepu.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -35,7 +35,10 @@ def navigation(request):
             (_("行政区划"), reverse("regions:browse"), "diagram-3"),
             (_("单位"), reverse("orgs:list"), "building"),
             (_("基础数据"), reverse("venues:list"), "geo-alt"),
+            (_("指标评估"), reverse("indicators:assessment_list"), "clipboard-check"),
         ]
+        if scope.unit_ids({Role.UNIT_LIAISON}):
+            items.append((_("我的指标"), reverse("indicators:my_indicators"), "list-check"))
     else:
         items += public
     items += _volunteer_items(user, scope)

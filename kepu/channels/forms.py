@@ -14,6 +14,7 @@ from kepu.core.forms import (
     DATE_INPUT,
     BootstrapMixin,
     LoadedAtMixin,
+    MultipleFileField,
     UnitChoiceField,
     visible_region,
 )
@@ -183,24 +184,6 @@ class ColumnForm(LoadedAtMixin, BootstrapMixin, forms.ModelForm):
 
 
 # --- issues -----------------------------------------------------------------------------------------
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; the service reads each one's real type."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".png,.jpg,.jpeg,.webp,.pdf,.docx,.xlsx,.pptx"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = [d for d in data if d] if isinstance(data, list | tuple) else [data] if data else []
-        if not files and self.required:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
 class IssueForm(LoadedAtMixin, BootstrapMixin, forms.Form):

@@ -13,7 +13,7 @@ import datetime
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -288,3 +288,81 @@ def template_workbook(importer: Importer) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- documents: one structured file (YAML) that becomes one object --------------------------------------
+
+
+class DocumentInvalid(Exception):
+    """Raised by a document loader with every problem found (in Chinese); nothing is written."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """What loading a document did to one object: `what` names it, `action` is created/updated/unchanged."""
+
+    what: str
+    action: str
+    detail: str = ""
+
+
+class DocumentLoader(Protocol):
+    def __call__(self, data: bytes, *, filename: str, actor) -> list[DocumentChange]: ...
+
+
+@dataclass(frozen=True)
+class DocumentImporter:
+    kind: str
+    label: str
+    load: DocumentLoader
+    template: Path | None = None  # an example document that `--template` copies
+
+
+@dataclass
+class DocumentResult:
+    kind: str
+    dry_run: bool
+    changes: list[DocumentChange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+_document_importers: dict[str, DocumentImporter] = {}
+
+
+def register_document_importer(kind: str, load: DocumentLoader, *, label: str, template: Path | None = None) -> None:
+    """Let `kepu import KIND FILE` load documents of this kind (a standard, a work plan) with `load`."""
+    if kind in _importers:
+        raise ValueError(f"import kind {kind!r} is already a table importer")
+    _document_importers[kind] = DocumentImporter(kind, label, load, template)
+
+
+def get_document_importer(kind: str) -> DocumentImporter | None:
+    return _document_importers.get(kind)
+
+
+def document_importer_kinds() -> list[str]:
+    return sorted(_document_importers)
+
+
+def run_document_import(importer: DocumentImporter, data: bytes, *, filename: str, actor,
+                        dry_run: bool = False) -> DocumentResult:
+    """Load one document in one transaction; on any error (or a dry run) nothing is written."""
+    result = DocumentResult(kind=importer.kind, dry_run=dry_run)
+    with transaction.atomic():
+        try:
+            result.changes = importer.load(data, filename=filename, actor=actor)
+        except DocumentInvalid as invalid:
+            transaction.set_rollback(True)
+            result.errors = list(invalid.errors)
+            return result
+        if dry_run:
+            transaction.set_rollback(True)
+    return result

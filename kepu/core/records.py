@@ -235,6 +235,31 @@ def record_delete(*, actor, policy: RecordPolicy, obj, action: str) -> None:
         transaction.on_commit(lambda f=f: f.file.delete(save=False))
 
 
+# Files a browser may show in the page (sandboxed) rather than download.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
+
+
+def private_response(response):
+    """Mark a response carrying a stored file as private, sandboxed and not to be sniffed."""
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def serve_stored_file(item: StoredFile, *, inline_types=INLINE_TYPES):
+    """A stored file for a user the caller has checked (files are never served from a public URL);
+    404 when the file is missing from the storage."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    return private_response(FileResponse(handle, content_type=item.content_type, filename=item.original_name,
+                                         as_attachment=item.content_type not in inline_types))
+
+
 @transaction.atomic
 def file_attach(*, actor, policy: RecordPolicy, file: StoredFile, upload, action: str,
                 allowed: set[str] = ATTACHMENT_TYPES) -> StoredFile:

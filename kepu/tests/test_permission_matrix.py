@@ -301,3 +301,79 @@ def test_base_data_lists_do_not_show_another_districts_records(client_for, perso
         response = client.get(url)
         assert response.status_code in (200, 400, 403, 404), url
         assert "永川秘密" not in response.content.decode(), url
+
+
+# --- indicators (standards, assessments, evidence, comparison, reports) ---------------------------
+
+YC_ASSESSMENT = {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "yc_reviewer": 200, "yc_liaison": 200,
+                 "spb_admin": 404, "citizen": 403, "outsider": 403, "anonymous": 302}
+YC_ASSESSMENT_API = {**YC_ASSESSMENT, "anonymous": 401}
+REGION_ADMIN_PAGE = {"platform_admin": 200, "city_admin": 200, "yc_admin": 200, "spb_admin": 200,
+                     "anonymous": 302, "*": 403}
+REGION_STAFF_PAGE = {"yc_liaison": 403, "citizen": 403, "outsider": 403, "anonymous": 302, "*": 200}
+# Writes on 永川区's assessment: admins over the region redirect, others in scope 403, out of scope 404.
+YC_ASSESSMENT_WRITE = {"platform_admin": 302, "city_admin": 302, "yc_admin": 302, "yc_reviewer": 403,
+                       "yc_liaison": 403, "spb_admin": 404, "citizen": 403, "outsider": 403, "anonymous": 302}
+
+
+@pytest.fixture
+def yc_assessment(db):
+    from kepu.indicators.tests.factories import make_assessment, submit_evidence, yongchuan_standard
+
+    assessment = make_assessment(yongchuan_standard())
+    submission = submit_evidence(assessment, "A1.1")
+    return assessment, submission
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_indicator_pages_matrix(client_for, persona, yc_assessment):
+    assessment, submission = yc_assessment
+    a, s, f = assessment.pk, submission.pk, submission.files.get().pk
+    pages = [
+        ("/indicators/", STAFF_PAGE),
+        ("/indicators/mine/", STAFF_PAGE),
+        ("/indicators/standards/", STAFF_PAGE),
+        (f"/indicators/standards/{assessment.standard_id}/", STAFF_PAGE),
+        ("/indicators/standards/import/", REGION_ADMIN_PAGE),
+        ("/indicators/assessments/new/", REGION_ADMIN_PAGE),
+        ("/indicators/compare/?region=500118", REGION_STAFF_PAGE),
+        (f"/indicators/assessments/{a}/", YC_ASSESSMENT),
+        (f"/indicators/assessments/{a}/changes/", YC_ASSESSMENT),
+        (f"/indicators/assessments/{a}/indicators/A1.1/", YC_ASSESSMENT),
+        (f"/indicators/assessments/{a}/reports/", YC_ASSESSMENT),
+        (f"/indicators/files/{f}/", YC_ASSESSMENT),
+        (f"/indicators/submissions/{s}/review/", {**YC_ASSESSMENT, "yc_liaison": 403}),
+        (f"/indicators/submissions/{s}/unlock/", {**YC_ASSESSMENT, "yc_liaison": 403, "yc_reviewer": 403}),
+        (f"/indicators/assessments/{a}/report-text/", {**YC_ASSESSMENT, "yc_liaison": 403, "yc_reviewer": 403}),
+    ]
+    client = client_for(persona)
+    for url, table in pages:
+        assert client.get(url).status_code == expect(table, persona), url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_indicator_writes_matrix(client_for, persona, yc_assessment):
+    assessment, submission = yc_assessment
+    client = client_for(persona)
+    assert client.post(f"/indicators/assessments/{assessment.pk}/refresh/").status_code == expect(
+        YC_ASSESSMENT_WRITE, persona)
+    review = client.post(f"/indicators/submissions/{submission.pk}/review/", {"decision": "approve"})
+    assert review.status_code == expect({**YC_ASSESSMENT_WRITE, "yc_reviewer": 302}, persona)
+    submission.refresh_from_db()
+    assert (submission.status == "approved") == (review.status_code == 302 and persona != "anonymous")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_indicator_api_matrix(api_for, persona, yc_assessment):
+    assessment, _submission = yc_assessment
+    client = api_for(persona)
+    for url in (f"/api/v1/assessments/{assessment.pk}/", f"/api/v1/assessments/{assessment.pk}/evidence/",
+                f"/api/v1/assessments/{assessment.pk}/scorecard.xlsx"):
+        assert client.get(url).status_code == expect(YC_ASSESSMENT_API, persona), url
+    listed = client.get("/api/v1/assessments/?region=500118")
+    if listed.status_code == 200:
+        assert [row["id"] for row in listed.json()["results"]] == (
+            [] if persona == "spb_admin" else [assessment.pk])

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kepu.core.errors import KepuError
+from kepu.core.records import serve_stored_file
 from kepu.core.views_common import staff_required
 
 from .. import services
 from ..forms import EvidenceForm, ReportForm, ReturnForm
 from ..models import ActivityStatus, Evidence, ParticipationReport, TargetGroup
 from ..policies import activity_policy
-
-INLINE_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
 def _error_text(exc: ValidationError | KepuError) -> str:
@@ -130,17 +128,7 @@ def _evidence(request, pk, evidence_pk) -> Evidence:
 @staff_required
 def evidence(request, pk, evidence_pk):
     """Serve a piece of evidence through the activity's scope check (never from a public media URL)."""
-    item = _evidence(request, pk, evidence_pk)
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    inline = item.content_type in INLINE_TYPES
-    response = FileResponse(handle, content_type=item.content_type, as_attachment=not inline,
-                            filename=item.original_name)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serve_stored_file(_evidence(request, pk, evidence_pk))
 
 
 @staff_required

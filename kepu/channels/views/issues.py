@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from kepu.core.errors import KepuError
 from kepu.core.exports import Sheet, workbook, xlsx_response
 from kepu.core.measures import get_measure
+from kepu.core.records import serve_stored_file
 from kepu.core.views_common import CappedPaginator, staff_required
 from kepu.regions.querysets import subtree_q
 
@@ -37,7 +37,6 @@ from .common import (
     year_choices,
 )
 
-INLINE_TYPES = ("image/png", "image/jpeg", "image/webp")
 MEASURE = "media_weekly_columns"
 COLUMN_CHOICES = 300
 
@@ -221,15 +220,7 @@ def _file(request, pk, file_pk):
 def issue_file(request, pk, file_pk):
     """A file of an issue, through the issue's scope check (files are never served from a public URL)."""
     _issue, item = _file(request, pk, file_pk)
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=item.content_type, as_attachment=item.content_type not in
-                            INLINE_TYPES, filename=item.original_name)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serve_stored_file(item)
 
 
 @staff_required

@@ -130,7 +130,8 @@ TRANSLATED_OR_COMMENT = re.compile(
     r"\{#.*?#\}"
     r"|\{%\s*comment\b.*?%\}.*?\{%\s*endcomment\s*%\}"
     r"|\{%\s*(?:blocktranslate|blocktrans)\b.*?%\}.*?\{%\s*(?:endblocktranslate|endblocktrans)\s*%\}"
-    r"|\{%\s*(?:translate|trans)\b.*?%\}",
+    r"|\{%\s*(?:translate|trans)\b.*?%\}"
+    r"|\b_\(\"[^\"]*\"\)",  # a translated literal in a filter argument: {{ x|default:_("系统") }}
     re.S,
 )
 
@@ -161,7 +162,7 @@ def test_template_scanner_sees_through_tags_but_not_plain_text(tmp_path):
     sample = (
         '{# 注释 #}<a title="{% translate \'标题\' %}">{% translate "链接" %}</a>\n'
         "{% blocktranslate with n=x %}共 {{ n }} 条\n记录{% endblocktranslate %}\n"
-        "<p>漏掉的文字</p>\n"
+        "<p>漏掉的文字</p>{{ x|default:_(\"系统\") }}\n"
     )
     rest = TRANSLATED_OR_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), sample)
     found = [(n, m.group()) for n, line in enumerate(rest.splitlines(), 1) for m in CJK.finditer(line)]

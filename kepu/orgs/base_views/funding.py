@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
@@ -17,6 +16,8 @@ from kepu.core.audit import log_action
 from kepu.core.errors import KepuError
 from kepu.core.exports import Sheet, workbook, xlsx_response
 from kepu.core.forms import add_service_errors
+from kepu.core.records import INLINE_TYPES as BASE_INLINE_TYPES
+from kepu.core.records import serve_stored_file
 
 from .. import base_selectors as selectors
 from ..base_forms import DocumentForm, FundingFilterForm, FundingForm
@@ -42,7 +43,7 @@ from .common import (
     working_region,
 )
 
-INLINE_TYPES = ("image/png", "image/jpeg", "image/webp", "application/pdf")
+INLINE_TYPES = BASE_INLINE_TYPES | {"application/pdf"}
 
 
 def _filtered(request, region, year):
@@ -218,17 +219,7 @@ def _document(request, pk: int, doc_pk: int):
 @staff_required
 def document_download(request, pk: int, doc_pk: int):
     """Serve a document through the record's scope check (MEDIA is never served publicly)."""
-    document = _document(request, pk, doc_pk)
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=document.content_type,
-                            as_attachment=document.content_type not in INLINE_TYPES, filename=document.original_name)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_stored_file(_document(request, pk, doc_pk), inline_types=INLINE_TYPES)
 
 
 @staff_required

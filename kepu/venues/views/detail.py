@@ -8,7 +8,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from kepu.core.errors import KepuError
 from kepu.core.forms import add_service_errors
+from kepu.core.records import private_response, serve_stored_file
 from kepu.core.views_common import staff_required
 from kepu.orgs.policies import unit_policy
 from kepu.regions.models import Region
@@ -232,13 +233,6 @@ def _thumbnail(photo: VenuePhoto) -> bytes | None:
         return None
 
 
-def _private(response):
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @staff_required
 def photo(request, pk, photo_pk):
     """A photo (or its thumbnail with `?thumb=1`) for a user who may see the venue."""
@@ -246,12 +240,8 @@ def photo(request, pk, photo_pk):
     if request.GET.get("thumb") == "1":
         data = _thumbnail(item)
         if data is not None:
-            return _private(HttpResponse(data, content_type="image/jpeg"))
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    return _private(FileResponse(handle, content_type=item.content_type, filename=item.original_name))
+            return private_response(HttpResponse(data, content_type="image/jpeg"))
+    return serve_stored_file(item)
 
 
 @staff_required
