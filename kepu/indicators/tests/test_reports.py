@@ -26,9 +26,11 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def tasks_now(monkeypatch):
-    """Run on-commit callbacks (the queued task) when registered, as outside a test transaction: with the
-    immediate backend the job is done when the request returns."""
+def tasks_now(monkeypatch, settings):
+    """Run on-commit callbacks (the queued task) when registered, as outside a test transaction, with the
+    immediate backend (the embedded default; PostgreSQL's default queues to the database): the job is
+    done when the request returns."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     monkeypatch.setattr("django.db.transaction.on_commit", lambda func, using=None, robust=False: func())
 
 
