@@ -45,6 +45,20 @@ class Scope:
     def unit_region_paths(self, roles=STAFF_ROLES) -> list[str]:
         return sorted({g.region_path for g in self.grants if g.unit_id and g.role in roles})
 
+    def region_q(self, field: str = "region_path", roles=STAFF_ROLES):
+        """The region part of a visibility filter: rows whose `field` lies in the user's region
+        subtrees (none: a filter that keeps nothing); None when the user sees the whole tree."""
+        from django.db.models import Q
+
+        from kepu.regions.querysets import covers_whole_tree, subtree_q
+
+        if self.platform_admin:
+            return None
+        roots = self.region_paths(roles)
+        if covers_whole_tree(roots):
+            return None
+        return subtree_q(roots, field=field) if roots else Q(pk__in=[])
+
     def covers_path(self, path: str, roles=STAFF_ROLES) -> bool:
         """Whether `path` lies in a region subtree the user holds one of `roles` over."""
         if self.platform_admin:

@@ -5,7 +5,6 @@ from django.db.models import Q
 from kepu.accounts.models import Role
 from kepu.accounts.scope import REGION_WRITE_ROLES, STAFF_ROLES, scope_of
 from kepu.core.policies import Policy
-from kepu.regions.querysets import covers_whole_tree, subtree_q
 
 from .models import Activity, ActivityStatus
 
@@ -25,12 +24,9 @@ class ActivityPolicy(Policy):
 
     def visible_q(self, user) -> Q:
         scope = scope_of(user)
-        if scope.platform_admin:
+        q = scope.region_q("region_path")
+        if q is None:
             return Q()
-        roots = scope.region_paths(STAFF_ROLES)
-        if covers_whole_tree(roots):
-            return Q()
-        q = subtree_q(roots, field="region_path")
         units = scope.unit_ids(STAFF_ROLES)
         if units:
             co = Activity.co_organizers.through.objects.filter(unit_id__in=units).values("activity_id")

@@ -105,14 +105,12 @@ class RecordPolicy(Policy):
 
     def visible_q(self, user) -> Q:
         from kepu.accounts.scope import STAFF_ROLES, scope_of
-        from kepu.regions.querysets import covers_whole_tree, subtree_q
 
         scope = scope_of(user)
-        roots = scope.region_paths(STAFF_ROLES)
-        if scope.platform_admin or covers_whole_tree(roots):
-            return Q()
         prefix = f"{self.through}__" if self.through else ""
-        q = subtree_q(roots, field=f"{prefix}region_path") if roots else Q(pk__in=[])
+        q = scope.region_q(f"{prefix}region_path")
+        if q is None:
+            return Q()
         units = scope.unit_ids(STAFF_ROLES)
         if units and self._has_unit():
             q |= Q(**{f"{prefix}unit_id__in": units})

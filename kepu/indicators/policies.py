@@ -18,7 +18,6 @@ from django.db.models import Exists, OuterRef, Q
 from kepu.accounts.models import Role
 from kepu.accounts.scope import REGION_WRITE_ROLES, STAFF_ROLES, scope_of
 from kepu.core.policies import Policy
-from kepu.regions.querysets import covers_whole_tree, subtree_q
 
 from .models import Assessment, EvidenceFile, Responsibility, Standard, Submission
 
@@ -48,19 +47,14 @@ class StandardPolicy(Policy):
 class AssessmentPolicy(Policy):
     model = Assessment
 
-    def visible_q(self, user, prefix: str = "") -> Q:
+    def visible_q(self, user) -> Q:
         scope = scope_of(user)
-        if scope.platform_admin:
+        q = scope.region_q("region_path")
+        if q is None:
             return Q()
-        roots = scope.region_paths(STAFF_ROLES)
-        if covers_whole_tree(roots):
-            return Q()
-        q = subtree_q(roots, field=f"{prefix}region_path") if roots else Q(pk__in=[])
         units = scope.unit_ids(STAFF_ROLES)
         if units:
-            responsible = Responsibility.objects.filter(assessment=OuterRef(f"{prefix}pk" if prefix else "pk"),
-                                                        unit_id__in=units)
-            q |= Q(Exists(responsible))
+            q |= Q(Exists(Responsibility.objects.filter(assessment=OuterRef("pk"), unit_id__in=units)))
         return q
 
     def visible_to(self, user):

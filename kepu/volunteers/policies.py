@@ -14,7 +14,7 @@ from django.db.models import Q
 from kepu.accounts.models import Role
 from kepu.accounts.scope import REGION_WRITE_ROLES, STAFF_ROLES, scope_of
 from kepu.core.policies import Policy
-from kepu.regions.querysets import covers_whole_tree, subtree_q
+from kepu.regions.querysets import subtree_q
 
 from .models import Membership, RequestStatus, ServiceRecord, ServiceRequest, Team, Volunteer
 
@@ -42,16 +42,6 @@ def led_team_ids(user) -> frozenset[int]:
 def forget_led_teams(user) -> None:
     if user is not None and hasattr(user, "_kepu_led_teams"):
         del user._kepu_led_teams
-
-
-def _region_q(scope, field: str) -> Q | None:
-    """None when the user sees the whole tree; otherwise the region part of the filter."""
-    if scope.platform_admin:
-        return None
-    roots = scope.region_paths(STAFF_ROLES)
-    if covers_whole_tree(roots):
-        return None
-    return subtree_q(roots, field=field)
 
 
 def manages_team(user, team: Team) -> bool:
@@ -91,7 +81,7 @@ class _RegionPolicy(Policy):
 
     def visible_q(self, user) -> Q:
         scope = scope_of(user)
-        q = _region_q(scope, "region_path")
+        q = scope.region_q("region_path")
         if q is None:
             return Q()
         return q | self.reach_q(user, scope.unit_ids(STAFF_ROLES))
