@@ -4,7 +4,7 @@
                                   [--json FILE] [--database-url postgres://...] [--no-pages]
                                   [--no-activities] [--no-volunteers] [--no-volunteer-import]
                                   [--no-postgres] [--sqlite-registrations N] [--sqlite-volunteer-records N]
-                                  [--no-basedata] [--no-indicators]
+                                  [--no-basedata] [--no-indicators] [--no-workplans]
 
 For each scale: a fresh database (a temp KEPU_VAR_DIR with SQLite, or the flushed PostgreSQL
 database of --database-url), `kepu migrate`, then `kepu gendata --scale X` timed as a subprocess.
@@ -16,8 +16,10 @@ the base-data figures (bench/basedata.py: the ten venue, school, 农技协, fund
 measures for every district-level region together, the coverage page and the venue list) and the
 indicator figures (bench/indicators.py: a district's scorecard, the comparison of the 41
 district-level regions, the Word report) on that data; on a throwaway PostgreSQL cluster
-registration under contention over HTTP and the same scale loaded and measured again; last the
-roster import of 100,000 rows (bench/volunteers_import.py) on SQLite and PostgreSQL. See
+registration under contention over HTTP and the same scale loaded and measured again; then the
+work plan figures on their own data (bench/workplans.py: 100 plans × 50 tasks × 60 units × 12
+monthly reports; the plan board, the overdue scan, the supervision bulletin) and last the roster
+import of 100,000 rows (bench/volunteers_import.py), each on SQLite and PostgreSQL. See
 bench/README.md.
 """
 
@@ -42,6 +44,7 @@ import activities as activity_bench  # noqa: E402  (bench/activities.py)
 import basedata as basedata_bench  # noqa: E402  (bench/basedata.py)
 import indicators as indicators_bench  # noqa: E402  (bench/indicators.py)
 import volunteers as volunteer_bench  # noqa: E402  (bench/volunteers.py)
+import workplans as workplans_bench  # noqa: E402  (bench/workplans.py)
 from common import kepu_env, percentile, run_command  # noqa: E402
 
 SCALES = ("small", "district", "city")
@@ -311,6 +314,24 @@ def basedata_part(args, report: dict, scale: str, label: str, *, env: dict[str, 
     return basedata_bench.rows_for(label, measured, scale)
 
 
+def workplans_part(args, report: dict) -> list[tuple[str, str, str, str, str]]:
+    """The work plan figures of bench/workplans.py on their own data (SQLite, and PostgreSQL unless
+    --no-postgres)."""
+    print("work plans: 100 plans × 50 tasks × 60 units × 12 monthly reports (bench/workplans.py)", flush=True)
+    if args.database_url:  # it holds the generated scale: the work plan data wants an empty one
+        run([*KEPU, "flush", "--no-input", "-v0"], base_env(args.database_url))
+    options = argparse.Namespace(plans=100, tasks=50, units=60, per_task=5, runs=args.activity_runs,
+                                 database_url=args.database_url, no_postgres=args.no_postgres, no_sqlite=False)
+    try:
+        results = workplans_bench.run_workplans_bench(options)
+    except RuntimeError as exc:
+        report["failures"].append(f"work plan figures: {exc}")
+        return []
+    report["workplans"] = results
+    report.setdefault("over_target", []).extend(o for r in results for o in r.get("over_target", []))
+    return workplans_bench.table_rows(results)
+
+
 def import_part(args, report: dict) -> list[tuple[str, str, str, str, str]]:
     """The roster import of bench/volunteers_import.py (SQLite, and PostgreSQL unless --no-postgres)."""
     try:
@@ -374,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
                              "measures, the coverage page and the venue list); gendata still generates the data")
     parser.add_argument("--no-indicators", action="store_true",
                         help="skip the indicator figures (scorecard, comparison of the districts, Word report)")
+    parser.add_argument("--no-workplans", action="store_true",
+                        help="skip the work plan figures (bench/workplans.py: plan board, overdue scan, bulletin)")
     parser.add_argument("--no-volunteer-import", action="store_true",
                         help="skip the roster import benchmark (bench/volunteers_import.py)")
     parser.add_argument("--volunteer-import-rows", type=int, default=IMPORT_ROWS, metavar="N",
@@ -478,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_postgres and not (args.no_activities and args.no_volunteers and args.no_basedata
                                          and args.no_indicators):
             rows += postgres_part(args, scales[-1], report, info)
+        if not args.no_pages and not args.no_workplans:
+            rows += workplans_part(args, report)
         if not args.no_volunteer_import:
             rows += import_part(args, report)
     finally:

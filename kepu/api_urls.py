@@ -27,6 +27,7 @@ from kepu.venues.api import (
     VisitorFigureViewSet,
 )
 from kepu.volunteers.api import RecordViewSet, RequestViewSet, TeamViewSet, VolunteerViewSet
+from kepu.workplans.api import PlanViewSet, ProgressReportViewSet, TaskViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -53,6 +54,9 @@ router.register("media-account-years", AccountYearViewSet, basename="media-accou
 router.register("info-officer-figures", InfoOfficerViewSet, basename="info-officer-figure")
 router.register("standards", StandardViewSet, basename="standard")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("progress-reports", ProgressReportViewSet, basename="progress-report")
 
 from django.urls import path  # noqa: E402
 

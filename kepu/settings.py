@@ -36,6 +36,16 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -144,6 +154,7 @@ INSTALLED_APPS = [
     "kepu.venues",
     "kepu.channels",
     "kepu.indicators",
+    "kepu.workplans",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +186,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kepu.accounts.context_processors.navigation",
+                "kepu.core.context_processors.notifications",
             ],
         },
     },
@@ -270,6 +282,12 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("KEPU_FROM_EMAIL", "kepu@localhost")
+EMAIL_PORT = env_int("KEPU_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("KEPU_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KEPU_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KEPU_SMTP_TLS", False)
+# The address users reach Kepu at, for links in e-mails (e.g. https://kepu.example.cn).
+KEPU_BASE_URL = os.environ.get("KEPU_BASE_URL", "")
 
 # --- API ----------------------------------------------------------------------------------------
 
@@ -325,6 +343,9 @@ SPECTACULAR_SETTINGS = {
         "IndicatorStatusEnum": "kepu.indicators.models.Status",
         "AssessmentStatusEnum": "kepu.indicators.models.AssessmentStatus",
         "SubmissionStatusEnum": "kepu.indicators.models.SubmissionStatus",
+        "PlanKindEnum": "kepu.workplans.models.PlanKind",
+        "TaskStatusEnum": "kepu.workplans.models.TaskStatus",
+        "ProgressReportStatusEnum": "kepu.workplans.models.ReportStatus",
     },
 }
 

@@ -24,6 +24,8 @@ urlpatterns = [
     path("base/", include("kepu.orgs.base_urls")),
     path("channels/", include("kepu.channels.urls")),
     path("indicators/", include("kepu.indicators.urls")),
+    path("workplans/", include("kepu.workplans.urls")),
+    path("notifications/", include("kepu.core.notification_urls")),
     path("api/v1/", include("kepu.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

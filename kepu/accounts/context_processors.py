@@ -36,9 +36,11 @@ def navigation(request):
             (_("单位"), reverse("orgs:list"), "building"),
             (_("基础数据"), reverse("venues:list"), "geo-alt"),
             (_("指标评估"), reverse("indicators:assessment_list"), "clipboard-check"),
+            (_("工作计划"), reverse("workplans:plan_list"), "kanban"),
         ]
         if scope.unit_ids({Role.UNIT_LIAISON}):
             items.append((_("我的指标"), reverse("indicators:my_indicators"), "list-check"))
+            items.append((_("我的任务"), reverse("workplans:my_tasks"), "list-task"))
     else:
         items += public
     items += _volunteer_items(user, scope)

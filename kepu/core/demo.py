@@ -45,6 +45,7 @@ PERSONAS = [
     Persona("cq_admin", "市科协管理员（演示）", Role.REGION_ADMIN, "500000", note="city admin"),
     Persona("yc_admin", "永川区科协管理员（演示）", Role.REGION_ADMIN, "500118", note="Yongchuan admin"),
     Persona("spb_admin", "沙坪坝区科协管理员（演示）", Role.REGION_ADMIN, "500106", note="Shapingba admin"),
+    Persona("cq_liaison", "市教委联络员（演示）", Role.UNIT_LIAISON, unit=("500000", "市教委"), note="city unit liaison"),
     Persona("yc_liaison", "永川区教委联络员（演示）", Role.UNIT_LIAISON, unit=("500118", "区教委"), note="unit liaison"),
     Persona("yc_reviewer", "永川区审核员（演示）", Role.REVIEWER, "500118", note="reviewer"),
     Persona("yc_officer", "村级科普员（演示）", Role.VILLAGE_OFFICER, "500118100001", note="village science officer"),

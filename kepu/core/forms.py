@@ -3,14 +3,16 @@ guards, list filters read from the query string, units by full name and regions 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kepu.accounts.scope import STAFF_ROLES, scope_of
-from kepu.regions.models import Region
+from kepu.accounts.scope import REGION_WRITE_ROLES, STAFF_ROLES, scope_of
+from kepu.regions.models import Level, Region
 from kepu.regions.policies import region_policy
 from kepu.regions.querysets import subtree_q
 
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from kepu.orgs.models import Unit
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# What core.records.ATTACHMENT_TYPES lets through, as help under a file field.
+FILES_HELP = _("可选多个文件：PDF、Word、Excel、PowerPoint、PNG、JPG、WebP，每个不超过 20 MB")
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError | KepuError) -> None:
@@ -174,3 +178,59 @@ class RegionFilterForm(FilterForm):
             if self.region_obj is None:
                 raise forms.ValidationError(_("区划代码“%(code)s”不存在。"), params={"code": code[:20]})
         return code
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return f"{obj.name}（{obj.code}）"
+
+
+def writable_regions(user, levels=(Level.PROVINCE, Level.PREFECTURE, Level.DISTRICT)):
+    """The regions a user administers, and those below them down to `levels` (district level by
+    default: a town's records are made by the town's own admins), as a queryset."""
+    scope = scope_of(user)
+    qs = Region.objects.all()
+    if not scope.platform_admin:
+        roots = scope.region_paths(REGION_WRITE_ROLES)
+        qs = qs.filter(subtree_q(roots)).filter(Q(path__in=roots) | Q(level__in=levels))
+    else:
+        qs = qs.filter(level__in=levels)
+    return qs.order_by("path")
+
+
+@dataclass(frozen=True)
+class YamlUpload:
+    name: str
+    raw: bytes
+
+
+class YamlFileField(forms.FileField):
+    """A YAML document upload (a standard, a plan): .yaml/.yml, at most 1 MB, UTF-8, not empty.
+    Cleans to a YamlUpload (name and bytes)."""
+
+    MAX_BYTES = 1024 * 1024
+    SUFFIXES = (".yaml", ".yml")
+
+    def __init__(self, *, what: str, **kwargs):
+        kwargs.setdefault("help_text", _("UTF-8 编码的 .yaml 或 .yml 文件，不超过 1 MB。"))
+        kwargs.setdefault("error_messages", {"empty": _("上传的文件是空的。"),
+                                             "required": _("请选择要上传的%(what)s。") % {"what": what}})
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = ",".join(self.SUFFIXES)
+
+    def clean(self, data, initial=None) -> YamlUpload:
+        upload = super().clean(data, initial)
+        name = (upload.name or "")[:100]
+        if not name.lower().endswith(self.SUFFIXES):
+            raise ValidationError(_("文件“%(name)s”不是 .yaml 或 .yml 文件。"), params={"name": name})
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(_("文件“%(name)s”超过 1 MB。"), params={"name": name})
+        raw = upload.read()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(_("文件“%(name)s”不是 UTF-8 编码（可能是 GBK）。请在文本编辑器中另存为 UTF-8 后重新上传。"),
+                                  params={"name": name}) from None
+        if not raw.strip():
+            raise ValidationError(_("文件“%(name)s”是空的。"), params={"name": name})
+        return YamlUpload(name, raw)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import io
 import random
 import secrets
 import struct
@@ -47,6 +46,7 @@ from django.utils import timezone
 
 from kepu.accounts.models import User
 from kepu.core.demo import register_demo_loader
+from kepu.core.demo_files import evidence_pdf
 from kepu.core.records import ATTACHMENT_TYPES
 from kepu.core.uploads import check_upload
 from kepu.orgs.models import Unit
@@ -196,50 +196,6 @@ class Context:
 
 
 # --- files ------------------------------------------------------------------------------------------------
-
-PDF_FONT = "STSong-Light"
-
-
-def _wrap(text: str, size: float, width: float) -> list[str]:
-    from reportlab.pdfbase import pdfmetrics
-
-    lines, line, used = [], "", 0.0
-    for ch in text:
-        w = pdfmetrics.stringWidth(ch, PDF_FONT, size)
-        if used + w > width and line:
-            lines.append(line)
-            line, used = "", 0.0
-        line += ch
-        used += w
-    return [*lines, line] if line else lines
-
-
-def evidence_pdf(title: str, paragraphs: list[str]) -> bytes:
-    """A one-page A4 PDF with a title and paragraphs in Chinese."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=A4, invariant=1)
-    page.setTitle(title)
-    page.setFont(PDF_FONT, 16)
-    page.drawString(72, 770, title)
-    page.setFont(PDF_FONT, 11)
-    y = 736
-    for paragraph in paragraphs:
-        for line in _wrap(paragraph, 11, A4[0] - 144):
-            if y < 72:
-                break
-            page.drawString(72, y, line)
-            y -= 18
-        y -= 8
-    page.showPage()
-    page.save()
-    return out.getvalue()
 
 
 def evidence_png(rng: random.Random, width: int = 120, height: int = 80) -> bytes:

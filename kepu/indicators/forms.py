@@ -8,12 +8,16 @@ what the user may do. The evidence and standard forms live in forms_evidence.py 
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kepu.accounts.scope import REGION_WRITE_ROLES, scope_of
-from kepu.core.forms import BootstrapMixin, LoadedAtMixin, RegionFilterForm
-from kepu.regions.models import Level, Region
+from kepu.core.forms import (
+    BootstrapMixin,
+    LoadedAtMixin,
+    RegionChoiceField,
+    RegionFilterForm,
+    writable_regions,
+)
+from kepu.regions.models import Region
 from kepu.regions.querysets import subtree_q
 
 from .models import AssessmentStatus, Standard
@@ -23,17 +27,11 @@ from .services import NARRATIVE_KEYS
 FIRST_YEAR, LAST_YEAR = 1949, 2100
 # Regions offered for a new assessment: the administered regions themselves and what lies below them
 # down to district level (an assessment of a town is made by that town's own admins).
-ASSESSED_LEVELS = (Level.PROVINCE, Level.PREFECTURE, Level.DISTRICT)
 
 
 class StandardChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Standard) -> str:
         return f"{obj.title}（{obj.period_start}—{obj.period_end}）"
-
-
-class RegionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Region) -> str:
-        return f"{obj.name}（{obj.code}）"
 
 
 # --- the list ---------------------------------------------------------------------------------------
@@ -69,15 +67,8 @@ class AssessmentFilterForm(RegionFilterForm):
 
 
 def assessable_regions(user):
-    """The regions the user may create assessments for, as a queryset (None roots: platform admin)."""
-    scope = scope_of(user)
-    qs = Region.objects.all()
-    if not scope.platform_admin:
-        roots = scope.region_paths(REGION_WRITE_ROLES)
-        qs = qs.filter(subtree_q(roots)).filter(Q(path__in=roots) | Q(level__in=ASSESSED_LEVELS))
-    else:
-        qs = qs.filter(level__in=ASSESSED_LEVELS)
-    return qs.order_by("path")
+    """The regions the user may create assessments for."""
+    return writable_regions(user)
 
 
 class AssessmentCreateForm(BootstrapMixin, forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kepu.core.forms import (
     DATE_INPUT,
+    FILES_HELP,
     BootstrapMixin,
     LoadedAtMixin,
     MultipleFileField,
@@ -23,7 +24,6 @@ from kepu.orgs.models import Unit
 
 from .models import Assessment, Op, Submission
 
-FILES_HELP = _("可选多个文件：PDF、Word、Excel、PowerPoint、PNG、JPG、WebP，每个不超过 20 MB")
 RATIO_HELP = _("比例请填小数，如 0.85 表示 85%。")
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kepu.accounts.scope import REGION_WRITE_ROLES, scope_of
-from kepu.core.forms import BootstrapMixin
+from kepu.core.forms import BootstrapMixin, YamlFileField
 from kepu.regions.models import Level, Region
 from kepu.regions.querysets import subtree_q
 
@@ -19,8 +19,6 @@ from .models import Indicator, Op, Recurrence, Standard
 from .selectors import measure_info
 from .standards import STANDARD_CODE, TARGET_LIMIT, StandardFileError, StandardSpec, parse_standard
 
-MAX_FILE_BYTES = 1024 * 1024
-FILE_SUFFIXES = (".yaml", ".yml")
 # Unit names in one field: one a line, or separated by 、 , ， ； ;
 UNIT_SEPARATORS = re.compile(r"[\n\r、,，;；]+")
 STANDARD_LEVELS = (Level.PROVINCE, Level.PREFECTURE, Level.DISTRICT)
@@ -33,43 +31,20 @@ class StandardImportForm(BootstrapMixin, forms.Form):
     """A standard file in the format of `kepu import standard`; `spec` holds it once the form is valid,
     `file_errors` every problem found in it."""
 
-    file = forms.FileField(label=gettext_lazy("标准文件（YAML）"),
-                           help_text=gettext_lazy("UTF-8 编码的 .yaml 或 .yml 文件，不超过 1 MB。"),
-                           error_messages={"empty": gettext_lazy("上传的文件是空的。"),
-                                           "required": gettext_lazy("请选择要上传的标准文件。")})
+    file = YamlFileField(label=gettext_lazy("标准文件（YAML）"), what=gettext_lazy("标准文件"))
     dry_run = forms.BooleanField(label=gettext_lazy("仅校验，不导入（显示将要创建的内容）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.raw = b""
         self.spec: StandardSpec | None = None
         self.file_errors: list[str] = []
-        self.fields["file"].widget.attrs["accept"] = ",".join(FILE_SUFFIXES)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        name = upload.name or ""
-        if not name.lower().endswith(FILE_SUFFIXES):
-            raise forms.ValidationError(_("文件“%(name)s”不是 .yaml 或 .yml 文件。"), params={"name": name[:100]})
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(_("文件“%(name)s”超过 1 MB。"), params={"name": name[:100]})
-        raw = upload.read()
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("文件“%(name)s”不是 UTF-8 编码（可能是 GBK）。请在文本编辑器中另存为 UTF-8 后重新上传。"),
-                                        params={"name": name[:100]}) from None
-        if not raw.strip():
-            raise forms.ValidationError(_("文件“%(name)s”是空的。"), params={"name": name[:100]})
-        self.raw = raw
-        return upload
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("file") is None:
             return cleaned
         try:
-            self.spec = parse_standard(self.raw)
+            self.spec = parse_standard(cleaned["file"].raw)
         except StandardFileError as exc:
             self.file_errors = list(exc.errors)
         if self.file_errors:

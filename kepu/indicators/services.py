@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kepu.core.audit import apply_changes, check_unchanged, log_action
 from kepu.core.errors import Conflict, KepuError
+from kepu.core.evidence import evidence_offers
 from kepu.core.measures import all_measures
 from kepu.core.records import ATTACHMENT_TYPES, file_attach, file_remove
 from kepu.orgs.models import Unit, UnitType
+from kepu.orgs.selectors import unit_name_index
 from kepu.regions.models import Region
 
 from .models import (
@@ -203,12 +205,7 @@ def _subtree_ids(indicator: Indicator) -> list[int]:
 def resolve_units(standard: Standard, region: Region) -> tuple[dict[int, list[tuple[Unit, bool]]], dict]:
     """The units of `region` (and its towns) that the standard's unit names stand for, per leaf
     indicator: ({indicator id: [(unit, lead)]}, {indicator code: [names matching no unit]})."""
-    here = list(Unit.objects.filter(Q(region=region) | Q(region__parent=region)).select_related("region")
-                .order_by("region__depth", "name"))
-    by_name: dict[str, Unit] = {}
-    for unit in reversed(here):  # region-level units win over town-level ones of the same name
-        for name in (unit.name, unit.full_name, *unit.aliases):
-            by_name[name] = unit
+    here, by_name = unit_name_index(region)
     towns = [u for u in here if u.region.parent_id == region.pk and u.type == UnitType.PARTY_GOVERNMENT]
     members = [u for u in here if u.region_id == region.pk and u.type in MEMBER_TYPES]
 
@@ -407,6 +404,35 @@ def submission_create(*, actor, assessment: Assessment, indicator: Indicator, de
     log_action(actor=actor, action="indicator_submission.created", obj=submission,
                changes={"indicator": indicator.code, "unit": unit.pk if unit else None, "measure": measure,
                         "value": str(value) if measure else None, "files": len(uploads)})
+    return submission
+
+
+@transaction.atomic
+def submission_from_offers(*, actor, assessment: Assessment, indicator: Indicator, keys, description: str = "",
+                           unit: Unit | None = None, period_start=None, period_end=None) -> Submission:
+    """Send in files another app offers for the indicator (core.evidence, e.g. a linked task's
+    accepted progress reports) as a new submission: the bytes go through the same checks as uploads."""
+    offers = {o.key: o for o in evidence_offers(assessment=assessment, indicator=indicator, user=actor)}
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        raise ValidationError({"offered": _("请至少选择一份材料。")})
+    chosen = [offers.get(k) for k in keys]
+    if None in chosen:
+        raise ValidationError({"offered": _("所选材料已不存在，或您无权引用，请刷新页面后重新选择。")})
+    uploads = []
+    for offer in chosen:
+        try:
+            data = offer.open()
+        except (OSError, ValueError):  # the storage lost the file
+            raise ValidationError({"offered": _("材料“%(name)s”的文件已不在存储中，无法引用。")
+                                   % {"name": offer.name}}) from None
+        uploads.append(SimpleUploadedFile(offer.name, data, content_type=offer.content_type))
+    sources = "、".join(dict.fromkeys(o.source for o in chosen))
+    description = (description or "").strip() or (_("引用%(sources)s 的佐证材料") % {"sources": sources})[:500]
+    submission = submission_create(actor=actor, assessment=assessment, indicator=indicator, description=description,
+                                   unit=unit, period_start=period_start, period_end=period_end, uploads=uploads)
+    log_action(actor=actor, action="indicator_submission.evidence_referenced", obj=submission,
+               changes={"offers": keys})
     return submission
 
 

@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-import yaml
 from django.utils.translation import gettext as _
 
+from kepu.core.documents import name_list, parse_date, read_yaml
+from kepu.core.imports import DocumentInvalid
 from kepu.core.measures import all_measures
 
 from .models import Kind, Op, Recurrence
@@ -76,26 +77,6 @@ class StandardSpec:
     indicators: list[IndicatorSpec] = field(default_factory=list)  # depth-first, parents first
 
 
-def _uses_aliases(raw: bytes) -> bool:
-    """Whether the YAML uses anchors and aliases (& and *): a standard needs none, and an alias can
-    make the tree refer to itself or multiply without end."""
-    try:
-        return any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(raw, Loader=yaml.SafeLoader))
-    except yaml.YAMLError:
-        return False  # parse_standard reports the syntax error with its line
-
-
-def _date(value) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def _decimal(value) -> Decimal | None:
     if isinstance(value, bool):
         return None
@@ -108,32 +89,14 @@ def _decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _names(value) -> list[str] | None:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        return None
-    return [v.strip() for v in value]
-
-
 def parse_standard(text: str | bytes) -> StandardSpec:
     """Read a standard file; raise StandardFileError listing every problem."""
     errors: list[str] = []
     raw = text.encode() if isinstance(text, str) else text
-    if _uses_aliases(raw):
-        raise StandardFileError([_("文件使用了 YAML 锚点或别名（& 和 *）。标准文件不支持引用，请把每个指标直接写出。")])
     try:
-        doc = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", "") or exc
-        if mark:
-            message = _("文件不是有效的 YAML（第 %(line)d 行）：%(problem)s") % {"line": mark.line + 1, "problem": problem}
-        else:
-            message = _("文件不是有效的 YAML：%(problem)s") % {"problem": problem}
-        raise StandardFileError([message]) from None
+        doc = read_yaml(raw)
+    except DocumentInvalid as exc:
+        raise StandardFileError(exc.errors) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("standard"), dict):
         raise StandardFileError([_("文件缺少 standard 部分（标准的代码、名称和起止年度）。")])
 
@@ -152,7 +115,7 @@ def parse_standard(text: str | bytes) -> StandardSpec:
         start = end = 0
     issued_on = None
     if head.get("issued_on"):
-        issued_on = _date(head["issued_on"])
+        issued_on = parse_date(head["issued_on"])
         if issued_on is None:
             errors.append(_("standard.issued_on：日期“%(value)s”无效，应为 2022-04-01 这样的格式。")
                           % {"value": head["issued_on"]})
@@ -167,7 +130,7 @@ def parse_standard(text: str | bytes) -> StandardSpec:
         if not isinstance(phase, dict) or not str(phase.get("name") or "").strip():
             errors.append(_("phases 第 %(n)d 项：缺少阶段名称。") % {"n": i})
             continue
-        p_start, p_end = _date(phase.get("start")), _date(phase.get("end"))
+        p_start, p_end = parse_date(phase.get("start")), parse_date(phase.get("end"))
         if p_start is None or p_end is None or p_end < p_start:
             errors.append(_("phases 第 %(n)d 项（%(name)s）：开始和结束日期应为有效日期，且结束不早于开始。")
                           % {"n": i, "name": phase["name"]})
@@ -214,7 +177,7 @@ def parse_standard(text: str | bytes) -> StandardSpec:
                                  text=str(node.get("text") or "").strip(),
                                  source_note=str(node.get("source_note") or "").strip()[:300])
             for attr in ("lead_units", "responsible_units"):
-                names = _names(node.get(attr))
+                names = name_list(node.get(attr))
                 if names is None:
                     errors.append(_("%(label)s：%(field)s 应为单位名称的列表。") % {"label": label, "field": attr})
                 else:

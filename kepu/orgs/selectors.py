@@ -35,3 +35,15 @@ def unit_choices_for(user, current: int | None = None) -> QuerySet[Unit]:
     if current:
         where |= Q(pk=current)
     return Unit.objects.filter(where).select_related("region").order_by("region__path", "name")
+
+
+def unit_name_index(region: Region) -> tuple[list[Unit], dict[str, Unit]]:
+    """The units of `region` and of its towns, and every name documents call them by (name, full
+    name, aliases); region-level units win over town-level ones of the same name."""
+    here = list(Unit.objects.filter(Q(region=region) | Q(region__parent=region)).select_related("region")
+                .order_by("region__depth", "name"))
+    by_name: dict[str, Unit] = {}
+    for unit in reversed(here):
+        for name in (unit.name, unit.full_name, *unit.aliases):
+            by_name[name] = unit
+    return here, by_name

@@ -1,20 +1,21 @@
-"""The text the reports share: numbers and dates in Chinese, values, problems, the signatory."""
+"""The text the reports share: periods, values, problems, the signatory (numbers and dates in words
+come from `kepu.core.word`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+# Numbers, dates and shortened texts are shared with the other apps' documents; archive.py and the
+# tests read them here too.
+from kepu.core.word import chinese_number, local_time, shorten, when_text  # noqa: F401
 
 from .. import selectors
 from ..models import AssessmentStatus, Kind, Op, Status
 
 Progress = Callable[..., None]
 OPEN_STATUSES = (Status.VETOED, Status.UNMET, Status.NO_DATA, Status.AWAITING_INPUT, Status.AWAITING_REVIEW)
-LOCAL = ZoneInfo("Asia/Shanghai")
-
 
 
 def no_progress(percent: int, message: str = "") -> None:
@@ -26,40 +27,6 @@ def period_text(assessment) -> str:
     if assessment.year:
         return _("%(year)s年度") % {"year": assessment.year}
     return _("%(start)s—%(end)s年") % {"start": assessment.standard.period_start, "end": assessment.standard.period_end}
-
-
-_DIGITS = "〇一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (section numbers)."""
-    if n < 10:
-        return _DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
-
-
-def chinese_date(day) -> str:
-    return _("%(y)d年%(m)d月%(d)d日") % {"y": day.year, "m": day.month, "d": day.day}
-
-
-def local_time(moment):
-    return timezone.localtime(moment, LOCAL)
-
-
-def when_text(moment) -> str:
-    local = local_time(moment)
-    return f"{chinese_date(local)} {local:%H:%M}"
-
-
-def shorten(text: str, limit: int = 60) -> str:
-    """The text up to `limit` characters, cut after a clause where one ends in the second half."""
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    cut = max(head.rfind(mark) for mark in "。；，、;,")
-    return (head[:cut] if cut > limit // 2 else head) + "……"
 
 
 def top_of(card) -> dict[str, object]:

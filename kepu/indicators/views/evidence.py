@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kepu.accounts.models import Role
 from kepu.accounts.scope import scope_of
 from kepu.core.errors import KepuError
+from kepu.core.evidence import evidence_offers
 from kepu.core.forms import add_service_errors
 from kepu.core.records import serve_stored_file
 from kepu.core.views_common import staff_required
@@ -114,6 +117,53 @@ def _senders(user, assessment: Assessment, indicator: Indicator, result) -> tupl
     return Unit.objects.filter(pk__in=ids).order_by("name"), not as_admin
 
 
+class OfferedEvidenceForm(SubmissionForm):
+    """Files other apps offer for the indicator (core.evidence), ticked and sent in as a submission."""
+
+    OFFERED = "offered"
+
+    offered = forms.MultipleChoiceField(label=_lazy("选择材料"), widget=forms.CheckboxSelectMultiple,
+                                        error_messages={"required": _lazy("请至少选择一份材料。"),
+                                                        "invalid_choice": _lazy("所选材料已不存在，请刷新页面后重新选择。")})
+
+    def __init__(self, *args, offers, **kwargs):
+        kwargs.setdefault("auto_id", "offered_%s")
+        super().__init__(*args, **kwargs)
+        self.kind = self.OFFERED
+        self.initial["form"] = self.OFFERED
+        self.offers = offers
+        del self.fields["files"]
+        self.fields["offered"].choices = [(o.key, o.name) for o in offers]
+        description = self.fields["description"]
+        description.required = False
+        description.help_text = _lazy("留空则为“引用工作任务 … 的佐证材料”")
+
+    def chosen(self) -> set[str]:
+        return set(self.data.getlist("offered")) if self.is_bound else set()
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"keys": data["offered"], "unit": data.get("unit"), "description": data["description"],
+                "period_start": data["period_start"], "period_end": data["period_end"]}
+
+
+def _send_offered(request, form: OfferedEvidenceForm | None, assessment: Assessment, indicator: Indicator):
+    """Send in the ticked offered files: a redirect when done, None when the form shows why not."""
+    if form is None:
+        messages.error(request, _("没有可引用的材料，或您无权引用。"))
+        return redirect(detail_url(assessment.pk, indicator.code))
+    if form.is_valid():
+        try:
+            submission = services.submission_from_offers(actor=request.user, assessment=assessment,
+                                                         indicator=indicator, **form.service_fields())
+        except (ValidationError, KepuError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已引用所选材料报送“%(code)s”的佐证材料，等待审核。") % {"code": indicator.code})
+            return redirect(detail_url(assessment.pk, indicator.code, f"submission-{submission.pk}"))
+    return None
+
+
 @staff_required
 def indicator_detail(request, pk, code):
     """An indicator's result in the assessment, its submissions, and the forms to send in more."""
@@ -132,15 +182,26 @@ def indicator_detail(request, pk, code):
         raise PermissionDenied
 
     def build(kind: str):
-        bound = posted == kind or (kind == SubmissionForm.EVIDENCE and posted not in (None, SubmissionForm.VALUE))
+        bound = posted == kind or (kind == SubmissionForm.EVIDENCE and posted not in (
+            None, SubmissionForm.VALUE, OfferedEvidenceForm.OFFERED))
         return SubmissionForm(request.POST if bound else None, request.FILES if bound else None,
                               assessment=assessment, units=units, unit_required=unit_required,
                               targets=targets if kind == SubmissionForm.VALUE else ())
 
     evidence_form = build(SubmissionForm.EVIDENCE) if may_send else None
     value_form = build(SubmissionForm.VALUE) if may_send and targets else None
+    # Files of other apps (a linked work-plan task's reports) offered as evidence.
+    offers = evidence_offers(assessment=assessment, indicator=indicator, user=user) if may_send else []
+    offered_form = OfferedEvidenceForm(request.POST if posted == OfferedEvidenceForm.OFFERED else None,
+                                       assessment=assessment, units=units, unit_required=unit_required,
+                                       offers=offers) if offers else None
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and posted == OfferedEvidenceForm.OFFERED:
+        done = _send_offered(request, offered_form, assessment, indicator)
+        if done:
+            return done
+        status = 400
+    elif request.method == "POST":
         form = value_form if posted == SubmissionForm.VALUE else evidence_form
         if form is None:  # a value for an indicator that has none to enter
             messages.error(request, _("该指标的数值均由平台根据记录计算，无需填报。"))
@@ -159,7 +220,7 @@ def indicator_detail(request, pk, code):
     return render(request, "indicators/indicator_detail.html", {
         "assessment": assessment, "indicator": indicator, "result": result,
         "items": _items(user, result, assessment), "carried": carried,
-        "evidence_form": evidence_form, "value_form": value_form, "posted": posted,
+        "evidence_form": evidence_form, "value_form": value_form, "posted": posted, "offered_form": offered_form,
         "review_form": ReviewForm(), "unlock_form": UnlockForm(),
     }, status=status)
 
