@@ -11,6 +11,7 @@ from kepu.orgs.models import Unit
 from kepu.regions.models import Region
 
 from ..models import Plan, Rhythm
+from ..periods import period_no
 from ..plans import parse_plan
 from ..services.plans import plan_create, plan_load, section_save, task_create
 from ..services.progress import report_review, report_submit
@@ -54,3 +55,16 @@ def submit(assignment, *, period: int, percent: int = 50, text: str = "按计划
     if accept is not None:
         report_review(actor=None, report=report, accept=accept, comment="" if accept else "材料不全，请补充。")
     return report
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def current() -> int:
+    """The number of this quarter (quarterly plans)."""
+    return period_no(Rhythm.QUARTERLY, today())

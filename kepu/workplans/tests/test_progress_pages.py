@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from django.utils.html import escape
 
 from kepu.indicators.tests.factories import pdf
@@ -13,21 +12,9 @@ from kepu.indicators.tests.factories import pdf
 from ..models import Assignment, ProgressReport, ReportFile, ReportStatus, Rhythm
 from ..periods import period_label, period_no
 from ..services.progress import report_review
-from .factories import submit, unit
+from .factories import current, page, submit, today, unit
 
 pytestmark = pytest.mark.django_db
-
-
-def page(response) -> str:
-    return response.content.decode()
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-def current() -> int:
-    return period_no(Rhythm.QUARTERLY, today())
 
 
 @pytest.fixture

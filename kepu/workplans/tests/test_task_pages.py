@@ -4,7 +4,6 @@ marking deliverables done and reopening them, and who sees what."""
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from kepu.indicators.tests.factories import pdf
 
@@ -12,21 +11,9 @@ from ..models import Assignment, Deliverable, DeliverableFile, Rhythm
 from ..periods import period, period_no
 from ..services.plans import deliverable_create, milestone_save
 from ..services.progress import deliverable_complete
-from .factories import make_plan, submit, unit
+from .factories import current, make_plan, page, submit, today, unit
 
 pytestmark = pytest.mark.django_db
-
-
-def page(response) -> str:
-    return response.content.decode()
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-def current() -> int:
-    return period_no(Rhythm.QUARTERLY, today())
 
 
 @pytest.fixture
