@@ -16,6 +16,9 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subq
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
+from kepu.accounts.models import Role, RoleAssignment
+from kepu.accounts.scope import scope_of
+
 from .models import (
     ACTIVE_REPORT,
     Assignment,
@@ -234,9 +237,6 @@ def overdue_task_ids(plans, today: datetime.date | None = None, *, user=None) ->
 
 def my_tasks(user, today: datetime.date | None = None) -> list[TaskRow]:
     """The tasks of the user's liaison units across the plans, the overdue and returned first."""
-    from kepu.accounts.models import Role
-    from kepu.accounts.scope import scope_of
-
     units = scope_of(user).unit_ids({Role.UNIT_LIAISON})
     if not units:
         return []
@@ -267,6 +267,7 @@ class UnitStats:
     returned: int = 0  # reports returned
     missing: int = 0  # due periods without a report
     late_tasks: int = 0  # tasks past their due date, not done
+    has_liaison: bool = True  # someone receives the unit's reminders
 
     @property
     def on_time_rate(self) -> float | None:
@@ -287,6 +288,10 @@ def unit_stats(plan: Plan, user, today: datetime.date | None = None) -> list[Uni
             s.returned += sum(1 for r in state.reports if r.status == ReportStatus.RETURNED)
             s.missing += len(state.missing)
             s.late_tasks += state.late_task
+    with_liaison = set(RoleAssignment.objects.filter(role=Role.UNIT_LIAISON, unit_id__in=stats, user__is_active=True)
+                       .values_list("unit_id", flat=True))
+    for unit_id, s in stats.items():
+        s.has_liaison = unit_id in with_liaison
     return sorted(stats.values(), key=lambda s: (-(s.missing + s.late_tasks + s.returned), s.unit.name))
 
 
@@ -340,11 +345,12 @@ def visible_plans(user, *, region=None, year: int | None = None):
     return qs.order_by("-starts_on", "code")
 
 
-def plan_with_counts(plans):
-    """Plans annotated with their task counts by status (for lists)."""
+def plan_with_counts(plans, user):
+    """Plans annotated with the counts of their tasks the user sees (a liaison: its units'), by status."""
+    visible = Q(tasks__in=task_policy.visible_to(user).values("pk"))
     return plans.annotate(
-        task_total=Count("tasks", distinct=True),
-        task_done=Count("tasks", filter=Q(tasks__status=TaskStatus.DONE), distinct=True),
+        task_total=Count("tasks", filter=visible, distinct=True),
+        task_done=Count("tasks", filter=visible & Q(tasks__status=TaskStatus.DONE), distinct=True),
     )
 
 

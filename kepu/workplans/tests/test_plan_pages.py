@@ -1,6 +1,7 @@
 """The read pages of plans: list, board, timeline, statistics, members (and mapping unit names), import."""
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -153,6 +154,19 @@ def test_a_bad_filter_is_named_not_a_crash(client_for, yc_plan):
     html = response.content.decode()
     assert response.status_code == 200
     assert "年度" in html and "区划代码“999”不存在" in html and 'id="no-plans"' in html
+
+
+def test_stats_mark_units_without_a_liaison(client_for, personas, board_plan):
+    assert personas.yc_liaison  # 区教委 has a liaison; 区科协 has none
+    html = client_for("yc_admin").get(reverse("workplans:plan_stats", args=[board_plan.pk])).content.decode()
+    rows = {m.group(1): m.group(2) for m in re.finditer(r'<tr data-unit="(\d+)">(.*?)</tr>', html, re.S)}
+    assert "no-liaison" not in rows[str(unit("区教委").pk)]
+    assert "no-liaison" in rows[str(unit("区科协").pk)]
+
+
+def test_a_liaison_counts_only_its_units_tasks(client_for, board_plan):
+    html = client_for("yc_liaison").get(reverse("workplans:plan_list")).content.decode()
+    assert "1 / 4" in html  # task 5 is 区科协's alone
 
 
 def test_a_liaison_lists_the_plans_of_its_units_without_import(client_for, yc_plan):

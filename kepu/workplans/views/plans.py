@@ -76,7 +76,7 @@ def plan_list(request):
         qs = selectors.visible_plans(user, region=form.region_obj, year=form.cleaned_data.get("year"))
     else:
         qs = Plan.objects.none()
-    page = CappedPaginator(selectors.plan_with_counts(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.plan_with_counts(qs, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "workplans/plan_list.html", {
         "form": form, "errors": form.error_list(), "page": page, "can_add": plan_policy.can(user, "add")})
 
