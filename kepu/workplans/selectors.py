@@ -359,3 +359,13 @@ def pending_reports(plan: Plan, user):
     return (report_policy.visible_to(user).filter(assignment__task__plan=plan, status=ReportStatus.SUBMITTED)
             .select_related("assignment__task", "assignment__unit").prefetch_related(Prefetch("files"))
             .order_by("submitted_at", "id"))
+
+
+def latest_reports(user, tasks: list[Task]) -> dict[int, ProgressReport]:
+    """Per task, its latest pending or accepted report among those the user sees (two queries)."""
+    reports = (report_policy.visible_to(user).filter(assignment__task=OuterRef("pk"), status__in=ACTIVE_REPORT)
+               .order_by("-reported_on", "-submitted_at", "-id").values("pk")[:1])
+    pairs = dict(Task.objects.filter(pk__in=[t.pk for t in tasks]).annotate(latest=Subquery(reports))
+                 .filter(latest__isnull=False).values_list("pk", "latest"))
+    found = ProgressReport.objects.in_bulk(pairs.values())
+    return {task: found[report] for task, report in pairs.items() if report in found}

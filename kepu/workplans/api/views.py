@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -17,8 +17,8 @@ from kepu.accounts.scope import scope_of
 from kepu.core.api_common import MAX_ID, IntegerFilter, id_filter
 from kepu.orgs.base_api import BaseDataViewSet, region_filter, year_filter
 
+from .. import selectors
 from ..models import (
-    ACTIVE_REPORT,
     Assignment,
     Plan,
     PlanMember,
@@ -111,16 +111,6 @@ def overdue_ids_for(request, tasks) -> set[int]:
     return ids
 
 
-def latest_reports(user, tasks: list[Task]) -> dict[int, ProgressReport]:
-    """Per task, its latest pending or accepted report among those the user sees (two queries)."""
-    reports = (report_policy.visible_to(user).filter(assignment__task=OuterRef("pk"), status__in=ACTIVE_REPORT)
-               .order_by("-reported_on", "-submitted_at", "-id").values("pk")[:1])
-    pairs = dict(Task.objects.filter(pk__in=[t.pk for t in tasks]).annotate(latest=Subquery(reports))
-                 .filter(latest__isnull=False).values_list("pk", "latest"))
-    found = ProgressReport.objects.in_bulk(pairs.values())
-    return {task: found[report] for task, report in pairs.items() if report in found}
-
-
 class TaskFilter(filters.FilterSet):
     plan = plan_filter("工作计划 id 或代码")
     unit = IntegerFilter(method="assigned_to", min_value=1, max_value=MAX_ID, help_text="单位 id：该单位承担的任务")
@@ -160,7 +150,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BaseDataView
 
     def _context(self, tasks, rows: list[Task]) -> dict:
         return {**self.get_serializer_context(), "overdue": overdue_ids_for(self.request, tasks),
-                "latest": latest_reports(self.request.user, rows)}
+                "latest": selectors.latest_reports(self.request.user, rows)}
 
     def list(self, request, *args, **kwargs):
         tasks = self.filter_queryset(self.get_queryset())
